@@ -1,0 +1,133 @@
+/**
+ * `vmx-conform run`: the whole suite (or a selection) on one implementation, through cucumber's public
+ * API, writing reports/cucumber.html, reports/allure-results + reports/allure-report, and
+ * reports/conformance.json.
+ */
+import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createImplementation, implLabel, parseImplSpec } from '../adapters/index';
+import { hex } from '../contract/wire';
+import type { RunMetadata } from '../report/conformance';
+import { findFeatureFiles, parseFeatures } from './features';
+
+export interface RunOptions {
+  impl: string;
+  profile?: string;
+  tags?: string;
+  name?: string[];
+  parallel?: number;
+  reports: string;
+  failFast?: boolean;
+  allure?: boolean;
+  paths: string[];
+  quiet?: boolean;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export function suiteVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+}
+
+/** Ask the implementation who it is and what it offers, once, for the report header. */
+async function metadata(spec: string, profile: string | undefined): Promise<RunMetadata> {
+  const parsed = parseImplSpec(spec);
+  const impl = await createImplementation(parsed);
+  try {
+    const info = await impl.hello();
+    const caps = await impl.reset({ profile });
+    return {
+      implementation: { spec: implLabel(parsed), name: info.name, version: info.version, protocol: info.protocol, extensions: info.extensions },
+      profile: caps.profile,
+      capabilities: Object.fromEntries(Object.entries(caps.msrs).map(([k, v]) => [k, hex(v)])),
+      physicalAddressWidth: caps.physicalAddressWidth,
+      suiteVersion: suiteVersion(),
+    };
+  } finally {
+    await impl.close();
+  }
+}
+
+export async function runSuite(o: RunOptions): Promise<number> {
+  const reports = path.resolve(o.reports);
+  fs.mkdirSync(reports, { recursive: true });
+  const allureResults = path.join(reports, 'allure-results');
+  fs.rmSync(allureResults, { recursive: true, force: true });
+
+  process.env.VMX_IMPL = o.impl;
+  if (o.profile) process.env.VMX_PROFILE = o.profile;
+  else delete process.env.VMX_PROFILE;
+
+  const files = findFeatureFiles(o.paths.length ? o.paths : [path.join(ROOT, 'features')]);
+  const { errors } = parseFeatures(files);
+  for (const e of errors) process.stderr.write(`Gherkin syntax error (this feature is not run):\n${e.message}\n`);
+  const broken = new Set(errors.map((e) => e.uri));
+  const runnable = o.paths.length
+    ? o.paths.filter((p) => !broken.has(p.replace(/:\d+$/, '')))
+    : files.filter((f) => !broken.has(f));
+
+  const meta = await metadata(o.impl, o.profile);
+  if (!o.quiet) {
+    process.stdout.write(`vmx-conformance ${meta.suiteVersion}: ${meta.implementation.name} ${meta.implementation.version} (${meta.implementation.spec}), profile ${meta.profile}\n`);
+  }
+  const { allureOptions } = require(path.join(ROOT, 'cucumber.cjs'));
+  const formats = [
+    o.quiet ? 'summary' : 'progress',
+    `html:${path.join(reports, 'cucumber.html')}`,
+    `message:${path.join(reports, 'messages.ndjson')}`,
+    `${path.join(ROOT, 'src', 'report', 'conformance-formatter.cjs')}:${path.join(reports, 'conformance.json')}`,
+  ];
+  if (o.allure !== false) formats.push('allure-cucumberjs/reporter');
+  const { runConfiguration } = await loadConfiguration({
+    file: path.join(ROOT, 'cucumber.cjs'),
+    provided: {
+      paths: runnable,
+      require: [path.join(ROOT, 'steps', '**', '*.ts')],
+      requireModule: ['tsx/cjs'],
+      tags: o.tags ?? '',
+      name: o.name ?? [],
+      parallel: o.parallel ?? 0,
+      failFast: o.failFast ?? false,
+      format: formats,
+      formatOptions: { ...allureOptions(allureResults), snippetInterface: 'async-await', conformance: meta },
+    },
+  }, { cwd: ROOT });
+  if (runnable.length === 0) runConfiguration.sources.paths = [];
+  const { success } = await runCucumber(runConfiguration, { cwd: ROOT });
+
+  if (o.allure !== false) generateAllure(allureResults, path.join(reports, 'allure-report'));
+  const summary = JSON.parse(fs.readFileSync(path.join(reports, 'conformance.json'), 'utf8'));
+  for (const e of errors) summary.scenarios.push({ feature: e.uri, uri: e.uri, name: '(feature file does not parse)', tags: [], status: 'error', reason: e.message, sdm: [] });
+  summary.totals.error += errors.length;
+  summary.totals.scenarios += errors.length;
+  fs.writeFileSync(path.join(reports, 'conformance.json'), JSON.stringify(summary, null, 2) + '\n');
+  const t = summary.totals;
+  process.stdout.write(
+    `\nconformance: ${t.passed} passed, ${t.failed} failed, ${t.error} error, ${t['skipped-unsupported']} skipped-unsupported` +
+      ` (reports in ${path.relative(process.cwd(), reports) || '.'})\n`,
+  );
+  return success && errors.length === 0 ? 0 : 1;
+}
+
+let javaWarned = false;
+
+/** allure-commandline ships the Allure distribution; it needs Java 11 or later on the machine. */
+export function generateAllure(results: string, report: string): boolean {
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (java.error || java.status !== 0) {
+    if (!javaWarned) {
+      process.stderr.write('Allure report not generated: Java 11 or later is needed (Debian: apt-get install -y default-jre-headless). The other reports were written.\n');
+      javaWarned = true;
+    }
+    return false;
+  }
+  const allure = require.resolve('allure-commandline/dist/bin/allure');
+  const r = spawnSync(allure, ['generate', results, '-o', report, '--clean'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(`Allure report generation failed: ${r.stderr || r.stdout}\n`);
+    return false;
+  }
+  return true;
+}

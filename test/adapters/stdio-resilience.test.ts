@@ -1,0 +1,44 @@
+/**
+ * A stdio implementation that crashes, hangs or talks nonsense in the middle of a run fails only the
+ * scenario it broke (status "error" with the reason); the scenarios before and after still run and pass.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { expect } from 'chai';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const FEATURE = path.join(ROOT, 'features', 'vmx-operation', 'vmxon-preconditions.feature');
+
+function runWith(mode: string): { status: number | null; report: any; output: string } {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), `vmx-flaky-${mode}-`));
+  const impl = `stdio:${TSX} ${path.join(ROOT, 'test', 'fixtures', 'flaky-impl.ts')} ${mode} 2`;
+  const r = spawnSync(TSX, [path.join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--impl', impl, '--reports', reports, '--no-allure', '--quiet', FEATURE], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, VMX_STDIO_TIMEOUT_MS: '2000' },
+  });
+  const report = JSON.parse(fs.readFileSync(path.join(reports, 'conformance.json'), 'utf8'));
+  fs.rmSync(reports, { recursive: true, force: true });
+  return { status: r.status, report, output: r.stdout + r.stderr };
+}
+
+for (const [mode, reason] of [
+  ['crash', /exited \(status 3\)/],
+  ['hang', /no answer to execute within 2000 ms/],
+  ['malformed', /not JSON/],
+  ['badresult', /malformed execute result/],
+] as const) {
+  describe(`a stdio implementation that ${mode === 'badresult' ? 'sends a result of the wrong shape' : mode + 'es'} mid-run`, () => {
+    it('fails only the scenario it broke, with the reason, and the run goes on', () => {
+      const { status, report, output } = runWith(mode);
+      expect(status, output).to.equal(1);
+      const statuses = report.scenarios.map((s: any) => s.status);
+      expect(statuses.filter((s: string) => s === 'error'), output).to.have.length(1);
+      const broken = report.scenarios.find((s: any) => s.status === 'error');
+      expect(broken.reason).to.match(reason);
+      expect(report.totals.passed + report.totals['skipped-unsupported'], output).to.equal(report.scenarios.length - 1);
+    });
+  });
+}
