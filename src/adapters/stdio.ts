@@ -151,6 +151,9 @@ export class StdioImplementation implements Implementation {
     return this.call({ op: 'hello' });
   }
   async reset(options: ResetOptions): Promise<Capabilities> {
+    // Evidence belongs to one scenario: forget the previous scenario's stderr.
+    this.stderrTail = [];
+    this.lastFailure = undefined;
     return decodeCapabilities(await this.call({ op: 'reset', ...options }));
   }
   async writeMemory(address: bigint, data: Uint8Array): Promise<void> {

@@ -49,8 +49,23 @@ export function buildProgram(): Command {
     .option('--fail-fast', 'stop at the first failing scenario')
     .option('--no-allure', 'skip the Allure results and HTML report')
     .option('--quiet', 'print only the summary')
+    .option('--expectations <file>', 'known deviations of this implementation (JSON; see docs/expectations.md)')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runSuite({ ...opts, paths });
+    });
+
+  program
+    .command('matrix')
+    .description('run the suite on several implementations and write reports/matrix.html and matrix.json')
+    .argument('[paths...]', 'feature files or folders (default: features/)')
+    .requiredOption('--impl <spec>', 'an implementation (repeat for each column)', (v: string, prev: string[] = []) => [...prev, implOption(v)])
+    .option('--expectations <spec=file>', 'expectations file for one implementation, e.g. bochs=expectations/bochs.json (repeatable)', collect)
+    .option('--profile <name>', 'capability profile for every implementation')
+    .option('--tags <expression>', 'cucumber tag expression')
+    .option('--reports <dir>', 'where to write the reports', 'reports')
+    .action(async (paths: string[], opts) => {
+      const { runMatrix } = await import('./matrix');
+      process.exitCode = await runMatrix({ ...opts, paths });
     });
 
   program

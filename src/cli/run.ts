@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createImplementation, implLabel, parseImplSpec } from '../adapters/index';
 import { hex } from '../contract/wire';
-import type { RunMetadata } from '../report/conformance';
+import { buildReport, type RunMetadata } from '../report/conformance';
 import { findFeatureFiles, parseFeatures } from './features';
+import { loadExpectations } from '../report/expectations';
 
 export interface RunOptions {
   impl: string;
@@ -23,6 +24,8 @@ export interface RunOptions {
   allure?: boolean;
   paths: string[];
   quiet?: boolean;
+  /** A per-implementation expectations file (src/report/expectations.ts). */
+  expectations?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -69,6 +72,10 @@ export async function runSuite(o: RunOptions): Promise<number> {
     : files.filter((f) => !broken.has(f));
 
   const meta = await metadata(o.impl, o.profile);
+  if (o.expectations) {
+    meta.expectations = path.resolve(o.expectations);
+    loadExpectations(meta.expectations, meta.suiteVersion); // fail now, clearly, on a bad file
+  }
   if (!o.quiet) {
     process.stdout.write(`vmx-conformance ${meta.suiteVersion}: ${meta.implementation.name} ${meta.implementation.version} (${meta.implementation.spec}), profile ${meta.profile}\n`);
   }
@@ -94,8 +101,8 @@ export async function runSuite(o: RunOptions): Promise<number> {
       formatOptions: { ...allureOptions(allureResults), snippetInterface: 'async-await', conformance: meta },
     },
   }, { cwd: ROOT });
-  if (runnable.length === 0) runConfiguration.sources.paths = [];
-  const { success } = await runCucumber(runConfiguration, { cwd: ROOT });
+  // With no runnable feature left, cucumber would fall back to its default paths: write an empty run instead.
+  const success = runnable.length === 0 ? writeEmptyReport(reports, meta) : (await runCucumber(runConfiguration, { cwd: ROOT })).success;
 
   if (o.allure !== false) generateAllure(allureResults, path.join(reports, 'allure-report'));
   const summary = JSON.parse(fs.readFileSync(path.join(reports, 'conformance.json'), 'utf8'));
@@ -104,11 +111,20 @@ export async function runSuite(o: RunOptions): Promise<number> {
   summary.totals.scenarios += errors.length;
   fs.writeFileSync(path.join(reports, 'conformance.json'), JSON.stringify(summary, null, 2) + '\n');
   const t = summary.totals;
+  const listed = meta.expectations ? `, ${t['expected-fail']} expected-fail, ${t['unexpected-pass']} unexpected-pass` : '';
   process.stdout.write(
-    `\nconformance: ${t.passed} passed, ${t.failed} failed, ${t.error} error, ${t['skipped-unsupported']} skipped-unsupported` +
+    `\nconformance: ${t.passed} passed, ${t.failed} failed, ${t.error} error, ${t['skipped-unsupported']} skipped-unsupported${listed}` +
       ` (reports in ${path.relative(process.cwd(), reports) || '.'})\n`,
   );
-  return success && errors.length === 0 ? 0 : 1;
+  for (const u of summary.unmatchedExpectations ?? []) process.stderr.write(`expectations entry matches no scenario: ${u}\n`);
+  // Cucumber counts an expected failure as a failure; the verdict comes from the suite's own vocabulary.
+  const bad = t.failed + t.error + t['unexpected-pass'];
+  return bad === 0 && (success || meta.expectations !== undefined) ? 0 : 1;
+}
+
+function writeEmptyReport(reports: string, meta: RunMetadata): boolean {
+  fs.writeFileSync(path.join(reports, 'conformance.json'), JSON.stringify(buildReport([], meta), null, 2) + '\n');
+  return true;
 }
 
 let javaWarned = false;

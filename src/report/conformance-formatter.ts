@@ -10,6 +10,7 @@
 import { Formatter, type IFormatterOptions } from '@cucumber/cucumber';
 import type * as messages from '@cucumber/messages';
 import { buildReport, type ScenarioResult, type RunMetadata } from './conformance';
+import { applyExpectations, loadExpectations } from './expectations';
 import { COVERAGE_MEDIA_TYPE, STATUS_MEDIA_TYPE } from './media-types';
 
 interface CaseState {
@@ -116,7 +117,11 @@ export default class ConformanceFormatter extends Formatter {
     for (const p of this.parseErrors) {
       this.results.push({ feature: p.uri, uri: p.uri, name: '(feature file does not parse)', tags: [], status: 'error', reason: p.message });
     }
-    const report = buildReport(this.results, this.meta);
+    let unmatched: { scenario: string }[] = [];
+    if (this.meta?.expectations) {
+      unmatched = applyExpectations(this.results, loadExpectations(this.meta.expectations, this.meta.suiteVersion)).unmatched;
+    }
+    const report = { ...buildReport(this.results, this.meta), unmatchedExpectations: unmatched.map((e) => e.scenario) };
     this.log(JSON.stringify(report, null, 2) + '\n');
     await super.finished();
   }
