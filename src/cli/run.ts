@@ -88,7 +88,9 @@ export async function runSuite(o: RunOptions): Promise<number> {
   ];
   if (o.allure !== false) formats.push('allure-cucumberjs/reporter');
   const { runConfiguration } = await loadConfiguration({
-    file: path.join(ROOT, 'cucumber.cjs'),
+    // Not the config file: cucumber concatenates array options across profiles, so its default paths would
+    // be added to ours. Everything is given here instead (cucumber.cjs mirrors it for plain cucumber-js).
+    file: false,
     provided: {
       paths: runnable,
       require: [path.join(ROOT, 'steps', '**', '*.ts')],
@@ -98,7 +100,8 @@ export async function runSuite(o: RunOptions): Promise<number> {
       parallel: o.parallel ?? 0,
       failFast: o.failFast ?? false,
       format: formats,
-      formatOptions: { ...allureOptions(allureResults), snippetInterface: 'async-await', conformance: meta },
+      // Attachments (traces, VMCS dumps) go to the HTML reports; the terminal shows the failure messages.
+      formatOptions: { ...allureOptions(allureResults), snippetInterface: 'async-await', printAttachments: false, conformance: meta },
     },
   }, { cwd: ROOT });
   // With no runnable feature left, cucumber would fall back to its default paths: write an empty run instead.

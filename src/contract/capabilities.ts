@@ -21,7 +21,7 @@ function msr(c: CapabilityContext, name: string): bigint | undefined {
 }
 
 /** Which MSR reports a control field's allowed settings (TRUE_* when IA32_VMX_BASIC[55] says so; SDM A.2–A.5). */
-function controlMsr(c: CapabilityContext, control: ControlBit): bigint | undefined {
+function controlMsr(c: CapabilityContext, control: Pick<ControlBit, 'field'>): bigint | undefined {
   const info = CONTROL_FIELDS[control.field];
   const basic = msr(c, 'IA32_VMX_BASIC');
   const useTrue = info.trueCapabilityMsr !== undefined && basic !== undefined && VMX_BASIC.trueControls(basic);
@@ -36,6 +36,17 @@ const MSR_NAME_BY_ADDRESS = new Map<number, string>([
   [0x48e, 'IA32_VMX_TRUE_PROCBASED_CTLS'], [0x48f, 'IA32_VMX_TRUE_EXIT_CTLS'], [0x490, 'IA32_VMX_TRUE_ENTRY_CTLS'],
   [0x492, 'IA32_VMX_PROCBASED_CTLS3'],
 ]);
+
+/**
+ * The allowed settings of a 32-bit control field as (allowed-0, allowed-1) masks (SDM A.3–A.5): a bit set in
+ * allowed0 must be 1; a bit clear in allowed1 must be 0. Reserved default1 bits with no named control are
+ * included, which is why callers building a control value start from this rather than from CONTROLS.
+ */
+export function controlFieldAllowed(c: CapabilityContext, field: ControlBit['field']): { allowed0: number; allowed1: number } {
+  const v = controlMsr(c, { field });
+  if (v === undefined) return { allowed0: 0, allowed1: 0 };
+  return { allowed0: Number(v & 0xffffffffn), allowed1: Number(v >> 32n) };
+}
 
 /** Allowed settings of one control bit: can it be 0, can it be 1. */
 export function controlAllowed(c: CapabilityContext, control: ControlBit): { zero: boolean; one: boolean } {

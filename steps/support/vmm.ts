@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { CONTROL_FIELDS, CONTROLS, ENTRY_CTL, EXIT_CTL, type ControlBit, type ControlField } from '../../src/arch/controls';
 import { F, lookupField, type VmcsField } from '../../src/arch/vmcs-fields';
 import { VMX_BASIC } from '../../src/arch/msrs';
-import { controlAllowed, controlTag } from '../../src/contract/capabilities';
+import { controlAllowed, controlFieldAllowed, controlTag } from '../../src/contract/capabilities';
 import type { VmxWorld } from './world';
 import { hexOf } from './format';
 
@@ -111,22 +111,18 @@ export function replacer(_k: string, v: unknown): unknown {
 }
 
 /**
- * The value to write into a 32-bit control field: the requested bits, plus every bit the capability MSR
- * requires to be 1 (allowed-0 settings, SDM A.3–A.5), minus nothing: a requested bit the MSR does not allow
- * is an error that names the missing @requires tag.
+ * The value to write into a 32-bit control field: the requested bits plus every bit the capability MSR
+ * requires to be 1 (allowed-0 settings, SDM A.3–A.5, including reserved default1 bits). A requested bit
+ * the MSR does not allow is an error that names the missing @requires tag.
  */
 export function controlFieldValue(world: VmxWorld, field: ControlField, requested: number): number {
-  let value = requested >>> 0;
-  for (const c of CONTROLS) {
-    if (c.field !== field) continue;
-    const allowed = controlAllowed({ caps: world.caps, info: world.info }, c);
-    const bit = (1 << c.bit) >>> 0;
-    if (!allowed.zero) value = (value | bit) >>> 0;
-    if ((requested & bit) !== 0 && !allowed.one) {
-      throw new Error(`the implementation does not allow "${c.name}" = 1; tag the scenario @requires:${controlTag(c)}`);
-    }
+  const { allowed0, allowed1 } = controlFieldAllowed({ caps: world.caps, info: world.info }, field);
+  const refused = (requested & ~allowed1) >>> 0;
+  if (refused !== 0) {
+    const names = CONTROLS.filter((c) => c.field === field && (refused & ((1 << c.bit) >>> 0)) !== 0);
+    throw new Error(`the implementation does not allow ${names.map((c) => `"${c.name}" = 1 (tag the scenario @requires:${controlTag(c)})`).join(', ') || `bits ${hexOf(refused)} of the ${field} controls`}`);
   }
-  return value;
+  return (requested | allowed0) >>> 0;
 }
 
 const CONTROL_FIELD_ORDER: ControlField[] = [
@@ -163,24 +159,62 @@ function u64le(values: bigint[]): Uint8Array {
   return out;
 }
 
-/** Identity-map the first GiB with 2-MiB pages (4-level paging, SDM Vol. 3A 4.5). */
+/**
+ * Identity-map the first GiB with 2-MiB pages (4-level paging, SDM Vol. 3A 4.5). Every entry has the U/S bit
+ * (Vol. 3A 4.6 "Access Rights"), so guest code placed at CPL 3 can reach code, data and stack; with CR4.SMEP and
+ * CR4.SMAP clear (the standard guest) this changes nothing for CPL 0.
+ */
 async function writeGuestPageTables(world: VmxWorld): Promise<void> {
-  const P = 1n, RW = 2n, PS = 0x80n;
-  await world.writeMemory(LAYOUT.guestPml4, u64le([LAYOUT.guestPdpt | P | RW, ...Array(511).fill(0n)]), 'guest PML4');
-  await world.writeMemory(LAYOUT.guestPdpt, u64le([LAYOUT.guestPd | P | RW, ...Array(511).fill(0n)]), 'guest PDPT');
-  const pd = Array.from({ length: 512 }, (_, i) => (BigInt(i) << 21n) | P | RW | PS);
-  await world.writeMemory(LAYOUT.guestPd, u64le(pd), 'guest page directory (2-MiB pages, identity)');
+  const P = 1n, RW = 2n, US = 4n, PS = 0x80n;
+  await world.writeMemory(LAYOUT.guestPml4, u64le([LAYOUT.guestPdpt | P | RW | US, ...Array(511).fill(0n)]), 'guest PML4');
+  await world.writeMemory(LAYOUT.guestPdpt, u64le([LAYOUT.guestPd | P | RW | US, ...Array(511).fill(0n)]), 'guest PDPT');
+  const pd = Array.from({ length: 512 }, (_, i) => (BigInt(i) << 21n) | P | RW | US | PS);
+  await world.writeMemory(LAYOUT.guestPd, u64le(pd), 'guest page directory (2-MiB pages, identity, user-accessible)');
 }
 
-/** Guest GDT: null, 64-bit code (0x08), data (0x10), 64-bit TSS (0x18, 16 bytes). */
+/**
+ * The guest's descriptor tables as writeGuestDescriptors lays them out. GDTR.limit of the standard guest
+ * (0x27) covers the first five entries; a scenario that uses the ring-3 segments or the spare TSS raises it to
+ * `fullLimit`. `vectorLog` is where each exception/interrupt handler stub counts its deliveries (one byte per
+ * vector), so a scenario can see which of the guest's own handlers ran.
+ */
+export const GUEST_GDT = {
+  kernelCode: 0x08n,
+  kernelData: 0x10n,
+  tss: 0x18n,
+  /** Ring-3 data (DPL 3, RPL 3) and 64-bit code (DPL 3, RPL 3) selectors. */
+  userData: 0x2bn,
+  userCode: 0x33n,
+  /** An available (not busy) 64-bit TSS descriptor for LTR. */
+  spareTss: 0x38n,
+  standardLimit: 0x27n,
+  fullLimit: 0x47n,
+  vectorLog: 0x314000n,
+  /** RSP0 in the TSS: the stack a ring-3 → ring-0 event delivery switches to. */
+  rsp0: LAYOUT.guestStackTop,
+} as const;
+
+/**
+ * Guest GDT: null, 64-bit code (0x08), data (0x10), busy 64-bit TSS (0x18, 16 bytes), ring-3 data (0x28),
+ * ring-3 64-bit code (0x30), available 64-bit TSS (0x38, 16 bytes). TSS: RSP0 = the guest stack top, I/O map
+ * base beyond the TSS limit (so no I/O permission bitmap: every port is denied when CPL > IOPL).
+ * IDT: 64-bit interrupt gates for all 256 vectors, each to a 16-byte stub that counts the delivery in the
+ * vector's byte of GUEST_GDT.vectorLog and then halts (`inc byte [log+v]; hlt; jmp $-1`).
+ */
 async function writeGuestDescriptors(world: VmxWorld): Promise<void> {
   const tssBase = LAYOUT.guestTss;
-  const tssLow =
-    0x67n | ((tssBase & 0xffffffn) << 16n) | (0x8bn << 40n) | (((tssBase >> 24n) & 0xffn) << 56n);
-  const tssHigh = tssBase >> 32n;
+  const tssDescriptor = (type: bigint): [bigint, bigint] => [
+    0x67n | ((tssBase & 0xffffffn) << 16n) | ((0x80n | type) << 40n) | (((tssBase >> 24n) & 0xffn) << 56n),
+    tssBase >> 32n,
+  ];
+  const [busyLow, busyHigh] = tssDescriptor(0xbn);
+  const [availLow, availHigh] = tssDescriptor(0x9n);
   await world.writeMemory(
     LAYOUT.guestGdt,
-    u64le([0n, 0x00af9b000000ffffn, 0x00cf93000000ffffn, tssLow, tssHigh]),
+    u64le([
+      0n, 0x00af9b000000ffffn, 0x00cf93000000ffffn, busyLow, busyHigh,
+      0x00cff3000000ffffn, 0x00affb000000ffffn, availLow, availHigh,
+    ]),
     'guest GDT',
   );
   // IDT: 64-bit interrupt gates (type 0xE, present) for vectors 0–255 → handler stubs of 16 bytes each.
@@ -191,11 +225,19 @@ async function writeGuestDescriptors(world: VmxWorld): Promise<void> {
     idt.push(low, h >> 32n);
   }
   await world.writeMemory(LAYOUT.guestIdt, u64le(idt), 'guest IDT');
-  // Each handler stub is `hlt; jmp $-1` padded: a guest exception that is not intercepted parks the guest.
+  // Stub for vector v: FE 04 25 <log+v> (inc byte ptr [log+v]), F4 (hlt), EB FD (jmp back to the hlt), NOPs.
   const stubs = new Uint8Array(256 * 16).fill(0x90);
-  for (let v = 0; v < 256; v++) stubs.set([0xf4, 0xeb, 0xfd], v * 16);
+  for (let v = 0; v < 256; v++) {
+    const counter = Number(GUEST_GDT.vectorLog) + v;
+    stubs.set([0xfe, 0x04, 0x25, counter & 0xff, (counter >> 8) & 0xff, (counter >> 16) & 0xff, counter >>> 24, 0xf4, 0xeb, 0xfd], v * 16);
+  }
   await world.writeMemory(LAYOUT.guestHandlers, stubs, 'guest exception handler stubs');
-  await world.writeMemory(LAYOUT.guestTss, new Uint8Array(0x68), 'guest TSS');
+  await world.writeMemory(GUEST_GDT.vectorLog, new Uint8Array(256), 'guest vector log (one counter byte per vector)');
+  const tss = new Uint8Array(0x68);
+  const tv = new DataView(tss.buffer);
+  tv.setBigUint64(4, GUEST_GDT.rsp0, true); // RSP0
+  tv.setUint16(0x66, 0x68, true); // I/O map base address beyond the limit: no I/O permission bitmap
+  await world.writeMemory(LAYOUT.guestTss, tss, 'guest TSS');
 }
 
 /**
