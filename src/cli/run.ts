@@ -63,13 +63,14 @@ export async function runSuite(o: RunOptions): Promise<number> {
   if (o.profile) process.env.VMX_PROFILE = o.profile;
   else delete process.env.VMX_PROFILE;
 
-  const files = findFeatureFiles(o.paths.length ? o.paths : [path.join(ROOT, 'features')]);
-  const { errors } = parseFeatures(files);
+  // Expand folders to files, so that a file with a syntax error can be left out of the run on its own.
+  const selected = o.paths.length
+    ? o.paths.flatMap((p) => (fs.statSync(p.replace(/:\d+$/, ''), { throwIfNoEntry: false })?.isDirectory() ? findFeatureFiles([p]) : [p]))
+    : findFeatureFiles([path.join(ROOT, 'features')]);
+  const { errors } = parseFeatures([...new Set(selected.map((p) => p.replace(/:\d+$/, '')))]);
   for (const e of errors) process.stderr.write(`Gherkin syntax error (this feature is not run):\n${e.message}\n`);
   const broken = new Set(errors.map((e) => e.uri));
-  const runnable = o.paths.length
-    ? o.paths.filter((p) => !broken.has(p.replace(/:\d+$/, '')))
-    : files.filter((f) => !broken.has(f));
+  const runnable = selected.filter((p) => !broken.has(p.replace(/:\d+$/, '')));
 
   const meta = await metadata(o.impl, o.profile);
   if (o.expectations) {
