@@ -60,6 +60,8 @@ interface Pending {
 export interface StdioOptions {
   /** Per-operation timeout in milliseconds (default 10 000). */
   timeoutMs?: number;
+  /** Timeout for the first answer of a freshly started child, which includes its start-up (default 30 000). */
+  startupTimeoutMs?: number;
   /** Extra environment for the child. */
   env?: Record<string, string>;
 }
@@ -70,18 +72,23 @@ export class StdioImplementation implements Implementation {
   private pending = new Map<number, Pending>();
   private stderrTail: string[] = [];
   private lastFailure?: string;
+  /** True until the current child has answered once. */
+  private starting = false;
   readonly argv: string[];
   readonly timeoutMs: number;
+  readonly startupTimeoutMs: number;
 
   constructor(readonly command: string, private readonly options: StdioOptions = {}) {
     this.argv = splitCommand(command);
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.startupTimeoutMs = Math.max(this.timeoutMs, options.startupTimeoutMs ?? 30_000);
   }
 
   private start(): ChildProcessWithoutNullStreams {
     const [file, ...args] = this.argv;
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...this.options.env }, shell: false });
     this.child = child;
+    this.starting = true;
     child.on('error', (e) => this.fail(child, `could not run "${this.command}": ${e.message}`, 'crashed'));
     child.on('exit', (code, signal) =>
       this.fail(child, `implementation process exited (${signal ? `signal ${signal}` : `status ${code}`})`, 'crashed'));
@@ -123,24 +130,24 @@ export class StdioImplementation implements Implementation {
     if (invalid) return this.fail(child, `malformed message from the implementation: ${invalid}: ${line.slice(0, 200)}`, 'protocol');
     const p = this.pending.get(msg.id);
     if (!p) return this.fail(child, `response with unknown id ${msg.id}: ${line.slice(0, 200)}`, 'protocol');
+    // A result of the wrong shape fails the operation while it is still pending, so fail() rejects it too.
+    const bad = msg.ok ? validateResult(p.op, msg.result) : undefined;
+    if (bad) return this.fail(child, `malformed ${p.op} result from the implementation: ${bad}: ${line.slice(0, 200)}`, 'protocol');
     this.pending.delete(msg.id);
     clearTimeout(p.timer);
-    if (!msg.ok) {
-      p.reject(new ContractError(msg.error.code, msg.error.message));
-      return;
-    }
-    const bad = validateResult(p.op, msg.result);
-    if (bad) return this.fail(child, `malformed ${p.op} result from the implementation: ${bad}: ${line.slice(0, 200)}`, 'protocol');
-    p.resolve(msg.result);
+    this.starting = false;
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new ContractError(msg.error.code, msg.error.message));
   }
 
   private call(req: Request): Promise<any> {
     const child = this.child ?? this.start();
     const id = this.nextId++;
+    const limit = this.starting ? this.startupTimeoutMs : this.timeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => this.fail(child, `no answer to ${req.op} within ${this.timeoutMs} ms (implementation hung?)`, 'timeout'),
-        this.timeoutMs,
+        () => this.fail(child, `no answer to ${req.op} within ${limit} ms (implementation hung?)`, 'timeout'),
+        limit,
       );
       this.pending.set(id, { op: req.op, resolve, reject, timer });
       child.stdin.write(JSON.stringify({ id, ...req }) + '\n');

@@ -15,22 +15,24 @@ const FEATURE = path.join(ROOT, 'features', 'vmx-operation', 'vmxon-precondition
 
 function runWith(mode: string): { status: number | null; report: any; output: string } {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), `vmx-flaky-${mode}-`));
-  const impl = `stdio:${TSX} ${path.join(ROOT, 'test', 'fixtures', 'flaky-impl.ts')} ${mode} 2`;
+  const impl = `stdio:${TSX} ${path.join(ROOT, 'test', 'fixtures', 'flaky-impl.ts')} ${mode} 2 ${path.join(reports, 'misbehaved')}`;
   const r = spawnSync(TSX, [path.join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--impl', impl, '--reports', reports, '--no-allure', '--quiet', FEATURE], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, VMX_STDIO_TIMEOUT_MS: '2000' },
   });
-  const report = JSON.parse(fs.readFileSync(path.join(reports, 'conformance.json'), 'utf8'));
+  const file = path.join(reports, 'conformance.json');
+  if (!fs.existsSync(file)) throw new Error(`no conformance.json; the run printed:\n${r.stdout}\n${r.stderr}`);
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
   fs.rmSync(reports, { recursive: true, force: true });
   return { status: r.status, report, output: r.stdout + r.stderr };
 }
 
-for (const [mode, reason] of [
-  ['crash', /exited \(status 3\)/],
-  ['hang', /no answer to execute within 2000 ms/],
-  ['malformed', /not JSON/],
-  ['badresult', /malformed execute result/],
+for (const [mode, what, reason] of [
+  ['crash', 'crashes', /exited \(status 3\)/],
+  ['hang', 'hangs', /no answer to execute within 2000 ms/],
+  ['malformed', 'sends a line that is not JSON', /not JSON/],
+  ['badresult', 'sends a result of the wrong shape', /malformed execute result/],
 ] as const) {
-  describe(`a stdio implementation that ${mode === 'badresult' ? 'sends a result of the wrong shape' : mode + 'es'} mid-run`, () => {
+  describe(`a stdio implementation that ${what} mid-run`, () => {
     it('fails only the scenario it broke, with the reason, and the run goes on', () => {
       const { status, report, output } = runWith(mode);
       expect(status, output).to.equal(1);
