@@ -70,10 +70,11 @@ export async function setCr4Vmxe(world: VmxWorld, on: boolean): Promise<void> {
   expect(o.kind, `MOV to CR4 (VMXE ${on ? 'set' : 'clear'}) during set-up`).to.equal('completed');
 }
 
-export async function enterVmxOperation(world: VmxWorld): Promise<void> {
+/** CR4.VMXE, a VMXON region (each logical processor needs its own), VMXON. */
+export async function enterVmxOperation(world: VmxWorld, region = LAYOUT.vmxonRegion): Promise<void> {
   await setCr4Vmxe(world, true);
-  await prepareRegion(world, LAYOUT.vmxonRegion, undefined, 'VMXON region');
-  const o = await world.execute({ mnemonic: 'VMXON', address: LAYOUT.vmxonRegion });
+  await prepareRegion(world, region, undefined, 'VMXON region');
+  const o = await world.execute({ mnemonic: 'VMXON', address: region });
   expect(o.kind, 'VMXON during set-up').to.equal('VMsucceed');
   world.memo.set('inVmx', true);
 }
@@ -241,6 +242,37 @@ async function writeGuestDescriptors(world: VmxWorld): Promise<void> {
 }
 
 /**
+ * The host-state area of the current VMCS: the VMM's own state on the logical processor it runs on, as the
+ * processor reports it (selectors with RPL = TI = 0, SDM 27.2.3). A VMM rewrites it when a VMCS moves to
+ * another logical processor.
+ */
+export async function writeHostState(world: VmxWorld): Promise<void> {
+  const w = (field: string, v: bigint) => vmwrite(world, field, v);
+  const host = await world.getState([
+    'cr0', 'cr3', 'cr4', 'rsp', 'rip', 'es.selector', 'cs.selector', 'ss.selector', 'ds.selector', 'fs.selector',
+    'gs.selector', 'tr.selector', 'fs.base', 'gs.base', 'tr.base', 'gdtr.base', 'idtr.base',
+    'msr:0x174', 'msr:0x175', 'msr:0x176',
+  ]);
+  await w('HOST_CR0', host.cr0);
+  await w('HOST_CR3', host.cr3);
+  await w('HOST_CR4', host.cr4);
+  for (const seg of ['ES', 'CS', 'SS', 'DS', 'FS', 'GS', 'TR']) {
+    await w(`HOST_${seg}_SELECTOR`, host[`${seg.toLowerCase()}.selector`] & 0xfff8n);
+  }
+  await w('HOST_FS_BASE', host['fs.base']);
+  await w('HOST_GS_BASE', host['gs.base']);
+  await w('HOST_TR_BASE', host['tr.base']);
+  await w('HOST_GDTR_BASE', host['gdtr.base']);
+  await w('HOST_IDTR_BASE', host['idtr.base']);
+  await w('HOST_IA32_SYSENTER_CS', host['msr:0x174']);
+  await w('HOST_IA32_SYSENTER_ESP', host['msr:0x175']);
+  await w('HOST_IA32_SYSENTER_EIP', host['msr:0x176']);
+  await w('HOST_RSP', host.rsp);
+  await w('HOST_RIP', host.rip);
+
+}
+
+/**
  * Program the current VMCS with a valid 64-bit guest (IA-32e mode guest, paging on, flat segments, CPL 0)
  * and with the VMM's own state as host state, as SDM 27.2 "Checks on VMX Controls and Host-State Area" and
  * 27.3 "Checking and Loading Guest State" require. Controls carry only their required (default1) bits plus
@@ -266,28 +298,7 @@ export async function programStandardGuest(world: VmxWorld): Promise<void> {
   await w('CR0_GUEST_HOST_MASK', 0n);
   await w('CR4_GUEST_HOST_MASK', 0n);
 
-  // Host state: the VMM's own, as the processor reports it (selectors with RPL = TI = 0, SDM 27.2.3).
-  const host = await world.getState([
-    'cr0', 'cr3', 'cr4', 'rsp', 'rip', 'es.selector', 'cs.selector', 'ss.selector', 'ds.selector', 'fs.selector',
-    'gs.selector', 'tr.selector', 'fs.base', 'gs.base', 'tr.base', 'gdtr.base', 'idtr.base',
-    'msr:0x174', 'msr:0x175', 'msr:0x176',
-  ]);
-  await w('HOST_CR0', host.cr0);
-  await w('HOST_CR3', host.cr3);
-  await w('HOST_CR4', host.cr4);
-  for (const seg of ['ES', 'CS', 'SS', 'DS', 'FS', 'GS', 'TR']) {
-    await w(`HOST_${seg}_SELECTOR`, host[`${seg.toLowerCase()}.selector`] & 0xfff8n);
-  }
-  await w('HOST_FS_BASE', host['fs.base']);
-  await w('HOST_GS_BASE', host['gs.base']);
-  await w('HOST_TR_BASE', host['tr.base']);
-  await w('HOST_GDTR_BASE', host['gdtr.base']);
-  await w('HOST_IDTR_BASE', host['idtr.base']);
-  await w('HOST_IA32_SYSENTER_CS', host['msr:0x174']);
-  await w('HOST_IA32_SYSENTER_ESP', host['msr:0x175']);
-  await w('HOST_IA32_SYSENTER_EIP', host['msr:0x176']);
-  await w('HOST_RSP', host.rsp);
-  await w('HOST_RIP', host.rip);
+  await writeHostState(world);
 
   // Guest state: a 64-bit kernel at CPL 0.
   const fixed0 = world.caps.msrs.IA32_VMX_CR0_FIXED0 ?? 0x80000021n;
