@@ -71,7 +71,7 @@ export async function setCr4Vmxe(world: VmxWorld, on: boolean): Promise<void> {
 }
 
 /** CR4.VMXE, a VMXON region (each logical processor needs its own), VMXON. */
-export async function enterVmxOperation(world: VmxWorld, region = LAYOUT.vmxonRegion): Promise<void> {
+export async function enterVmxOperation(world: VmxWorld, region: bigint = LAYOUT.vmxonRegion): Promise<void> {
   await setCr4Vmxe(world, true);
   await prepareRegion(world, region, undefined, 'VMXON region');
   const o = await world.execute({ mnemonic: 'VMXON', address: region });
