@@ -40,11 +40,32 @@ const PARAMETERS: [string, string][] = [
   ['{value}', 'a number, decimal or 0x-hex, `_` allowed as separator'],
   ['{vmm-instruction}', 'an instruction the VMM executes: VMXON, VMXOFF, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMLAUNCH, VMRESUME, VMCALL, INVEPT, INVVPID, CPUID, RDMSR, WRMSR, MOV-TO-CR'],
   ['{set-or-clear}', '`set` or `clear`'],
+  ['{gpr}', 'a 64-bit general-purpose register of the guest: `RAX` … `R15`'],
+  ['{width}', '`byte`, `word`, `dword` or `qword`'],
+  ['{io-bitmap}', '`I/O bitmap A` (ports 0000H–7FFFH) or `I/O bitmap B` (ports 8000H–FFFFH)'],
+  ['{msr-bitmap}', 'one of the four MSR bitmaps: `read bitmap for low MSRs`, `read bitmap for high MSRs`, `write bitmap for low MSRs`, `write bitmap for high MSRs`'],
+  ['{vmcs-bitmap}', '`VMREAD bitmap` or `VMWRITE bitmap`'],
+  ['{cpuid-feature}', 'a CPUID feature by name, e.g. `MONITOR/MWAIT`, `XSAVE`, `RDRAND` (list in steps/support/nonroot.ts)'],
+  ['{guest-flag}', 'a bit of the guest\'s CR0, CR4 or RFLAGS: `CR4.OSXSAVE`, `RFLAGS.IF`'],
 ];
+
+/** Every parameter type the step files define must be documented above. */
+function undocumentedParameters(files: string[]): string[] {
+  const documented = new Set(PARAMETERS.map(([p]) => p.slice(1, -1)));
+  const defined = files.flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(/defineParameterType\(\{\s*name:\s*'([^']+)'/g)].map((m) => m[1]));
+  return defined.filter((n) => !documented.has(n));
+}
+
+function stepSources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? stepSources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+}
 
 export function stepsDoc(): string {
   const dir = path.join(ROOT, 'steps');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.steps.ts')).sort();
+  const missing = undocumentedParameters(stepSources(dir));
+  if (missing.length) throw new Error(`parameter types without documentation in scripts/docs.ts PARAMETERS: ${missing.join(', ')}`);
   const out = [
     '# Step vocabulary',
     '',

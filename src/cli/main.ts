@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .argument('[paths...]', 'feature files or folders (default: features/)')
     .option('--impl <spec>', `the implementation to test:\n${IMPL_SPEC_HELP}`, implOption, 'reference')
     .option('--profile <name>', 'capability profile to reset the implementation with (default: its first)')
+    .option('--bochs-cpu <model>', 'with --impl bochs: the Bochs CPU model (default corei7_skylake_x; docs/bochs.md)')
     .option('--tags <expression>', 'cucumber tag expression selecting scenarios, e.g. "@area:vm-entry and not @slow"')
     .option('--name <regexp>', 'only scenarios whose name matches (repeatable)', collect)
     .option('--parallel <n>', 'worker processes', positiveInt, 0)
@@ -51,7 +52,8 @@ export function buildProgram(): Command {
     .option('--quiet', 'print only the summary')
     .option('--expectations <file>', 'known deviations of this implementation (JSON; see docs/expectations.md)')
     .action(async (paths: string[], opts) => {
-      process.exitCode = await runSuite({ ...opts, paths });
+      const impl = opts.bochsCpu && opts.impl === 'bochs' ? `bochs:${opts.bochsCpu}` : opts.impl;
+      process.exitCode = await runSuite({ ...opts, impl, paths });
     });
 
   program

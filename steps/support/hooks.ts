@@ -4,7 +4,7 @@
  * hypervisor engineer needs: the operation trace, a dump of the current VMCS, and the implementation's
  * own evidence (e.g. Bochs's log).
  */
-import { After, AfterAll, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
+import { After, AfterAll, Before, Status, setDefaultTimeout, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
 import { VMCS_FIELDS } from '../../src/arch/vmcs-fields';
 import { hasCapability, requiredCapabilities } from '../../src/contract/capabilities';
 import { COVERAGE_MEDIA_TYPE, STATUS_MEDIA_TYPE } from '../../src/report/media-types';
@@ -15,6 +15,23 @@ import type { VmxWorld } from './world';
 
 // A slow implementation (Bochs) answers in milliseconds per operation; allow for long scenarios.
 setDefaultTimeout(Number(process.env.VMX_STEP_TIMEOUT_MS ?? 60_000));
+
+/**
+ * An implementation may answer an operation with ContractError('unsupported') (e.g. an emulator that cannot
+ * deliver NMIs to a guest). The scenario is then reported as skipped-unsupported with that reason, not failed.
+ * Declaring the gap through the capability MSRs or the extensions list is better: it skips before any work.
+ */
+setDefinitionFunctionWrapper((fn: (...args: unknown[]) => unknown) =>
+  async function (this: VmxWorld, ...args: unknown[]) {
+    try {
+      return await fn.apply(this, args);
+    } catch (e) {
+      if ((e as { code?: string })?.code !== 'unsupported' || typeof this?.attach !== 'function') throw e;
+      const reason = `unsupported: the implementation does not support this operation: ${(e as Error).message}`;
+      this.attach(JSON.stringify({ status: 'skipped-unsupported', reason }), STATUS_MEDIA_TYPE);
+      return 'skipped';
+    }
+  });
 
 Before(async function (this: VmxWorld, { pickle }) {
   const { impl, info } = await session();
