@@ -36,7 +36,7 @@ struct op {
 };
 extern struct op g_op;
 extern u64 g_regs[16];
-extern u32 g_resume, g_subst_host;
+extern u32 g_resume, g_subst_host, g_after_movss;
 extern volatile u32 g_catch_active, g_irq_last, g_nmi_keep_blocked;
 extern volatile u64 g_fault_vector, g_fault_error, g_fault_rip, g_nmi_count;
 extern volatile u32 g_irq_count[256];

@@ -210,17 +210,36 @@ vmx_enter:
         je      1f
         movl    $0x6c14, %edx           /* HOST_RSP */
         vmwrite %rsp, %rdx
-1:        cmpl    $0, g_resume(%rip)
+1:      movw    %ss, g_ss_selector(%rip)   /* for the MOV SS below; touches no GPR */
+        cmpl    $0, g_resume(%rip)
         jne     2f
         call    load_guest_gprs
+        cmpl    $0, g_after_movss(%rip)
+        je      11f
+        /* The scenario asked for VMLAUNCH right after MOV SS: events are blocked by MOV SS for it, and
+           VM entry must fail with VM-instruction error 26 (SDM 27.1 "Basic VM-Entry Checks"). */
+        movw    g_ss_selector(%rip), %ss
         vmlaunch
         jmp     3f
+11:     vmlaunch
+        jmp     3f
 2:      call    load_guest_gprs
+        cmpl    $0, g_after_movss(%rip)
+        je      12f
+        movw    g_ss_selector(%rip), %ss
         vmresume
+        jmp     3f
+12:     vmresume
 3:      pushfq
         popq    OP_FOUT
         xorl    %eax, %eax
         jmp     guarded_return
+
+        .data
+        .globl  g_after_movss
+g_after_movss:  .long 0
+g_ss_selector:  .word 0
+        .text
 
 /* Called with the entry stack; returns with RSP as it was, so HOST_RSP (written above) stays right. */
 load_guest_gprs:

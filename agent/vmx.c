@@ -254,7 +254,9 @@ void vmx_execute(struct cursor *c) {
       break;
     case M_VMLAUNCH:
     case M_VMRESUME:
+      g_after_movss = a != 0;   /* operand a: execute right after MOV SS (contract option afterMovSs) */
       enter_guest(m == M_VMRESUME, &o);
+      g_after_movss = 0;
       break;
     case M_VMXOFF:
       exec_vmx(op_vmxoff, &o, 0);

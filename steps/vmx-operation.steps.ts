@@ -86,6 +86,12 @@ When('the VMM executes VMWRITE of {value} with the encoding {value}', async func
   await this.execute({ mnemonic: 'VMWRITE', encoding, value });
 });
 
+/** The instruction runs right after a MOV to SS (contract option afterMovSs), so events are blocked by MOV SS for it. */
+When('the VMM executes {vmm-instruction} immediately after a MOV to SS', async function (this: VmxWorld, m: Mnemonic) {
+  if (m !== 'VMLAUNCH' && m !== 'VMRESUME') throw new Error(`"${m} immediately after a MOV to SS": only VMLAUNCH and VMRESUME are meaningful here`);
+  await this.execute({ mnemonic: m }, { afterMovSs: true });
+});
+
 When('the VMM executes {vmm-instruction}', async function (this: VmxWorld, m: Mnemonic) {
   switch (m) {
     case 'VMXOFF': case 'VMLAUNCH': case 'VMRESUME': case 'VMPTRST': case 'VMCALL':

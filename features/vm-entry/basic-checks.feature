@@ -7,13 +7,11 @@ Feature: Basic VM-entry checks: a current ordinary VMCS in the right launch stat
   Only if these pass are the controls and the host-state area checked (27.2), so a launch-state error is
   reported even when the controls are invalid too.
 
-  Not stated here: error 26, "VM entry with events blocked by MOV SS". Blocking by MOV SS exists only
-  between a MOV SS or POP SS and the next instruction; the contract executes one VMM instruction at a time
-  and offers neither MOV SS in root operation nor a way to put VMLAUNCH right after it, and no other
-  architectural state leaves the VMM blocked by MOV SS (VM exits clear that blocking). A scenario needs a
-  contract addition such as executing VMLAUNCH/VMRESUME "immediately after MOV SS".
+  Blocking by MOV SS exists only between a MOV SS (or POP SS) and the next instruction, so the VMM executes
+  VMLAUNCH or VMRESUME immediately after a MOV to SS that reloads SS with its own selector (SDM 6.8.3
+  "Masking Exceptions and Interrupts When Switching Stacks").
 
-  Sources: SDM Vol. 3C 27.1 "Basic VM-Entry Checks"; 25.10 "VMCS Types: Ordinary and Shadow"; 31.3 "VMX
+  Sources: SDM Vol. 3A 6.8.3 "Masking Exceptions and Interrupts When Switching Stacks"; SDM Vol. 3C 27.1 "Basic VM-Entry Checks"; 25.10 "VMCS Types: Ordinary and Shadow"; 31.3 "VMX
   Instructions" (VMLAUNCH/VMRESUME—Launch/Resume Virtual Machine); 31.4 "VM Instruction Error Numbers".
 
   @sdm:27.1 @sdm:31.3
@@ -85,3 +83,23 @@ Feature: Basic VM-entry checks: a current ordinary VMCS in the right launch stat
     And the VMM has written to "CR3-target count" one more than the number of CR3-target values IA32_VMX_MISC reports
     When the VMM executes VMRESUME
     Then the instruction fails with VMfailValid and VM-instruction error 5 ("VMRESUME with non-launched VMCS")
+
+  @sdm:27.1 @sdm:31.3 @vm-error:26
+  Scenario: VMLAUNCH immediately after MOV SS fails with VMfailValid(26)
+    Given a VMCS set up for a 64-bit guest
+    And the guest code is:
+      """
+      cpuid
+      """
+    When the VMM executes VMLAUNCH immediately after a MOV to SS
+    Then the instruction fails with VMfailValid and VM-instruction error 26 ("VM entry with events blocked by MOV SS")
+    When the VMM executes VMLAUNCH
+    Then the guest exits with basic exit reason 10 ("CPUID")
+
+  @sdm:27.1 @sdm:31.3 @vm-error:26
+  Scenario: Blocking by MOV SS is checked before the launch state: VMRESUME of a clear VMCS reports 26, not 5
+    The VMLAUNCH/VMRESUME pseudo-code (SDM 31.3) tests for blocking by MOV SS before it tests the launch state.
+
+    Given a VMCS set up for a 64-bit guest
+    When the VMM executes VMRESUME immediately after a MOV to SS
+    Then the instruction fails with VMfailValid and VM-instruction error 26 ("VM entry with events blocked by MOV SS")

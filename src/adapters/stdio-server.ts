@@ -32,7 +32,7 @@ async function dispatch(impl: Implementation, req: Record<string, any>): Promise
     case 'getState':
       return { values: encodeState(await impl.getState(req.cpu, req.names)) };
     case 'execute':
-      return { outcome: encodeOutcome(await impl.execute(req.cpu, decodeInstruction(req.instruction), { maxSteps: req.maxSteps })) };
+      return { outcome: encodeOutcome(await impl.execute(req.cpu, decodeInstruction(req.instruction), { maxSteps: req.maxSteps, afterMovSs: req.afterMovSs })) };
     case 'run':
       return { outcome: encodeOutcome(await impl.run(req.cpu, { maxSteps: req.maxSteps })) };
     case 'deliverEvent':

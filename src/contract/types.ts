@@ -133,6 +133,12 @@ export type PlatformEvent =
 export interface ExecuteOptions {
   /** For VMLAUNCH/VMRESUME: the most guest instructions to execute before reporting still-running. */
   maxSteps?: number;
+  /**
+   * Execute the instruction immediately after a MOV to SS (loading SS with its current selector), so that
+   * events are blocked by MOV SS for it (SDM 6.8.3 "Masking Exceptions and Interrupts When Switching Stacks";
+   * for VMLAUNCH/VMRESUME, SDM 27.1 "Basic VM-Entry Checks": VM-instruction error 26).
+   */
+  afterMovSs?: boolean;
 }
 
 /** An error raised by an implementation about the request itself (not an architectural outcome). */

@@ -229,11 +229,14 @@ export class BochsImplementation implements Implementation {
     return out;
   }
 
-  async execute(cpu: number, instruction: Instruction, _options?: ExecuteOptions): Promise<Outcome & Diagnosed> {
+  async execute(cpu: number, instruction: Instruction, options?: ExecuteOptions): Promise<Outcome & Diagnosed> {
     checkCpu(cpu);
     const m = this.live();
     let a = 0n, b = 0n, c = 0n, d = 0n;
     let code: number;
+    if (options?.afterMovSs && instruction.mnemonic !== 'VMLAUNCH' && instruction.mnemonic !== 'VMRESUME') {
+      throw new ContractError('unsupported', `the Bochs agent executes only VMLAUNCH and VMRESUME right after MOV SS, not ${instruction.mnemonic}`);
+    }
     switch (instruction.mnemonic) {
       case 'VMXON':
       case 'VMPTRLD':
@@ -274,6 +277,11 @@ export class BochsImplementation implements Implementation {
       case 'MOV-TO-CR':
         a = instruction.value;
         code = MnemonicCode[`MOV-TO-CR${instruction.cr}`];
+        break;
+      case 'VMLAUNCH':
+      case 'VMRESUME':
+        a = options?.afterMovSs ? 1n : 0n; // the agent executes MOV SS right before the instruction
+        code = MnemonicCode[instruction.mnemonic];
         break;
       default:
         code = MnemonicCode[instruction.mnemonic];
