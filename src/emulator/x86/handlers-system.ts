@@ -1,0 +1,826 @@
+/**
+ * System instructions (SDM Vol. 2 pages of the same names): CPUID, HLT, RDTSC, RDTSCP, RDPMC, RDMSR, WRMSR,
+ * MOV to/from CR0/2/3/4/8, MOV DR, CLTS, LMSW, SMSW, INVD, WBINVD, INVLPG, INVPCID, LGDT, LIDT, SGDT, SIDT,
+ * LLDT, LTR, SLDT, STR, MONITOR, MWAIT, PAUSE, XSETBV, XGETBV, XSAVES, XRSTORS, GETSEC, ENCLS, RDRAND,
+ * RDSEED, SWAPGS, SYSCALL, SYSRET, RSM, MOV/PUSH/POP of segment registers.
+ *
+ * Order inside each handler follows SDM 26.1.1 "Relative Priority of Faults and VM Exits": #UD and
+ * privilege-based faults (CPL > 0, CR4.TSD/PCE/UMIP rules) first, then the VM-exit decision
+ * (interceptInstruction, non-root only), then the instruction's own effect. In non-root operation control-
+ * register reads and writes go through Platform.readCr/writeCr (guest/host masks, read shadows, TPR shadow:
+ * SDM 26.3 "Changes to Instruction Behavior in VMX Non-Root Operation").
+ */
+import * as ns_access from './access';
+import * as ns_decode from './decode';
+import type { Handler, Insn } from './decode';
+import * as ns_exec from './exec';
+import type { Exec } from './exec';
+import * as ns_flags from './flags';
+import * as ns_hooks from './hooks';
+import * as ns_paging from './paging';
+import * as ns_segments from './segments';
+import { fault, UnsupportedInstructionError } from './exec';
+// Imported bindings rebound to module constants: under tsx/esbuild's CommonJS output each use of an
+// imported name is a getter call, which costs on the hot path.
+const { ea, memLa, offsetOf, rd64, rdSize, readOp, reg64, setReg, setReg64, wr16, wr32, wr64, wrSys8, bigFromHalves, rd16, rd32, setSp, getSp } = ns_access;
+const { K_MEM } = ns_decode;
+const { GP, NP, UD } = ns_exec;
+const { CF, ARITH, RF, materialize, setStatus } = ns_flags;
+const { beforeHook, checked, descriptorTableInfo, intercept, ldtTrInfo, memoryFacts, memoryInfo, randInfo, resetFacts, invInfo } = ns_hooks;
+const { checkCanonical } = ns_paging;
+const { accessRights, desc, descriptorBase, descriptorLimit, loadDataSegment, readDescriptor, setSegment, updateMode, AR_UNUSABLE } = ns_segments;
+
+const CR0_PE = 1;
+const CR0_TS = 1 << 3;
+const CR0_ET = 1 << 4;
+const CR0_NW = 1 << 29;
+const CR0_CD = 1 << 30;
+const CR0_PG = 0x80000000;
+const CR4_TSD = 1 << 2;
+const CR4_DE = 1 << 3;
+const CR4_PAE = 1 << 5;
+const CR4_PCE = 1 << 8;
+const CR4_UMIP = 1 << 11;
+const CR4_OSXSAVE = 1 << 18;
+const CR4_SMXE = 1 << 14;
+const CR4_PCIDE = 1 << 17;
+const EFER_SCE = 1;
+const EFER_LME = 1 << 8;
+const EFER_LMA = 1 << 10;
+const TWO32 = 4294967296;
+
+const MSR_TSC_AUX = 0xc0000103;
+const MSR_EFER = 0xc0000080;
+const MSR_STAR = 0xc0000081;
+const MSR_LSTAR = 0xc0000082;
+const MSR_FMASK = 0xc0000084;
+const MSR_KERNEL_GS_BASE = 0xc0000102;
+
+function requireCpl0(x: Exec): void {
+  if (x.regs.cpl > 0) fault(x, GP, 0);
+}
+/** SDM 2.5 / Vol. 2 SGDT etc.: with CR4.UMIP = 1, SGDT/SIDT/SLDT/SMSW/STR at CPL > 0 raise #GP(0). */
+function umip(x: Exec): void {
+  if ((x.regs.cr4 & CR4_UMIP) !== 0 && x.regs.cpl > 0) fault(x, GP, 0);
+}
+function edxEax(x: Exec, v: bigint): void {
+  const u = BigInt.asUintN(64, v);
+  x.lo[0] = Number(u & 0xffffffffn);
+  x.hi[0] = 0;
+  x.lo[2] = Number(u >> 32n);
+  x.hi[2] = 0;
+}
+function edxEaxValue(x: Exec): bigint {
+  return bigFromHalves(x.lo[0], x.lo[2]);
+}
+
+// ---- CPUID, HLT, time stamp, performance counters, MSRs ----
+
+export const cpuid: Handler = (x, i) => {
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'CPUID');
+    intercept(x, i);
+  }
+  const leaf = x.lo[0];
+  const sub = x.lo[1];
+  for (let r = 0; r < 4; r++) x.hi[r] = 0; // CPUID writes 32-bit registers
+  x.cpu.runSteps = x.steps;
+  x.platform.cpuid(x.cpu, leaf, sub);
+  return 0;
+};
+
+export const hlt: Handler = (x, i) => {
+  requireCpl0(x);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'HLT');
+    intercept(x, i);
+  }
+  // The processor enters the HLT state; RIP already points past HLT (SDM Vol. 2 HLT).
+  x.cpu.activityState = 1;
+  return 1;
+};
+
+function rdtscCommon(x: Exec, i: Insn, which: 'RDTSC' | 'RDTSCP'): bigint {
+  if ((x.regs.cr4 & CR4_TSD) !== 0 && x.regs.cpl > 0 && (x.regs.cr0 & CR0_PE) !== 0) fault(x, GP, 0);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, which);
+    intercept(x, i);
+  }
+  x.cpu.runSteps = x.steps;
+  return x.platform.rdtsc(x.cpu);
+}
+export const rdtsc: Handler = (x, i) => {
+  edxEax(x, rdtscCommon(x, i, 'RDTSC'));
+  return 0;
+};
+export const rdtscp: Handler = (x, i) => {
+  const tsc = rdtscCommon(x, i, 'RDTSCP');
+  x.cpu.runSteps = x.steps;
+  const aux = x.platform.rdmsr(x.cpu, MSR_TSC_AUX) ?? 0n;
+  edxEax(x, tsc);
+  x.lo[1] = Number(BigInt.asUintN(32, aux));
+  x.hi[1] = 0;
+  return 0;
+};
+
+export const rdpmc: Handler = (x, i) => {
+  const r = x.regs;
+  if (r.cpl > 0 && (r.cr4 & CR4_PCE) === 0 && (r.cr0 & CR0_PE) !== 0) fault(x, GP, 0);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'RDPMC');
+    intercept(x, i);
+  }
+  const ecx = x.lo[1];
+  // General-purpose counters are IA32_PMCn (0xC1 + n); ECX bit 30 selects fixed counters IA32_FIXED_CTRn (0x309 + n).
+  const msr = (ecx & 0x40000000) !== 0 ? 0x309 + (ecx & 0x3fffffff) : 0xc1 + ecx;
+  x.cpu.runSteps = x.steps;
+  const v = x.platform.rdmsr(x.cpu, msr);
+  if (v === undefined) fault(x, GP, 0);
+  edxEax(x, v);
+  return 0;
+};
+
+export const rdmsr: Handler = (x, i) => {
+  requireCpl0(x);
+  const msr = x.lo[1];
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'RDMSR');
+    x.cpu.facts.msr = msr;
+    intercept(x, i);
+  }
+  beforeHook(x);
+  x.cpu.runSteps = x.steps;
+  const v = x.platform.rdmsr(x.cpu, msr);
+  x.regs.rip = x.ripCur + i.len;
+  if (v === undefined) fault(x, GP, 0);
+  edxEax(x, v);
+  return 0;
+};
+
+export const wrmsr: Handler = (x, i) => {
+  requireCpl0(x);
+  const msr = x.lo[1];
+  const value = edxEaxValue(x);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'WRMSR');
+    x.cpu.facts.msr = msr;
+    x.cpu.facts.value = value;
+    intercept(x, i);
+  }
+  beforeHook(x);
+  x.cpu.runSteps = x.steps;
+  const ok = x.platform.wrmsr(x.cpu, msr, value);
+  x.regs.rip = x.ripCur + i.len;
+  if (!ok) fault(x, GP, 0);
+  // EFER (NXE, LME/LMA) and segment-base MSRs change translation or mode.
+  if (msr === MSR_EFER) x.tlb.flushAll();
+  updateMode(x);
+  return 0;
+};
+
+// ---- control and debug registers ----
+
+function crValue(x: Exec, cr: number): bigint {
+  const r = x.regs;
+  switch (cr) {
+    case 0: return BigInt(r.cr0 >>> 0);
+    case 2: return BigInt.asUintN(64, BigInt(r.cr2));
+    case 3: return BigInt(r.cr3);
+    case 4: return BigInt(r.cr4 >>> 0);
+    default: return BigInt(r.cr8 & 0xf);
+  }
+}
+
+/** CR writes in root operation (or outside VMX): the reserved-bit and consistency #GP rules of SDM Vol. 2 MOV CR. */
+function writeCrDirect(x: Exec, cr: number, v: bigint): void {
+  const r = x.regs;
+  switch (cr) {
+    case 0: {
+      if (v >> 32n !== 0n) fault(x, GP, 0);
+      const n = Number(v);
+      if ((n & CR0_PG) !== 0 && (n & CR0_PE) === 0) fault(x, GP, 0);
+      if ((n & CR0_NW) !== 0 && (n & CR0_CD) === 0) fault(x, GP, 0);
+      // Enabling paging with EFER.LME = 1 needs CR4.PAE (SDM 10.8.5); disabling it in 64-bit mode is #GP.
+      if ((n & CR0_PG) !== 0 && (r.cr0 & CR0_PG) === 0 && (r.efer & EFER_LME) !== 0 && (r.cr4 & CR4_PAE) === 0) fault(x, GP, 0);
+      if ((n & CR0_PG) === 0 && x.mode64) fault(x, GP, 0);
+      r.cr0 = (n | CR0_ET) >>> 0;
+      break;
+    }
+    case 2: r.cr2 = Number(BigInt.asIntN(64, v)); break;
+    case 3: {
+      if (v >> BigInt(x.maxPhys) !== 0n && (v >> 63n) === 0n) fault(x, GP, 0);
+      r.cr3 = Number(BigInt.asUintN(63, v));
+      break;
+    }
+    case 4: {
+      if (v >> 32n !== 0n) fault(x, GP, 0);
+      const n = Number(v);
+      // Reserved bits (bits not defined in CR4, SDM 2.5) and clearing PAE in IA-32e mode.
+      if ((n & 0xfe008000) !== 0) fault(x, GP, 0);
+      if ((r.efer & EFER_LMA) !== 0 && (n & CR4_PAE) === 0) fault(x, GP, 0);
+      r.cr4 = n >>> 0;
+      break;
+    }
+    default:
+      if (v >> 4n !== 0n) fault(x, GP, 0);
+      r.cr8 = Number(v);
+  }
+}
+
+/** After CR0/CR3/CR4 changed: EFER.LMA follows CR0.PG and EFER.LME (SDM 10.8.5); translations are flushed. */
+function afterCrWrite(x: Exec, cr: number): void {
+  const r = x.regs;
+  if (cr === 0) {
+    if ((r.cr0 & CR0_PG) !== 0 && (r.efer & EFER_LME) !== 0) r.efer |= EFER_LMA;
+    else if ((r.cr0 & CR0_PG) === 0) r.efer &= ~EFER_LMA;
+  }
+  if (cr === 0 || cr === 3 || cr === 4) x.tlb.flushAll();
+  updateMode(x);
+}
+
+function validCr(x: Exec, cr: number): void {
+  if (cr !== 0 && cr !== 2 && cr !== 3 && cr !== 4 && !(cr === 8 && x.mode64)) fault(x, UD, -1);
+}
+
+export const movToCr: Handler = (x, i) => {
+  const cr = i.r0;
+  validCr(x, cr);
+  requireCpl0(x);
+  const value = x.mode64 ? bigFromHalves(x.lo[i.r1], x.hi[i.r1]) : BigInt(x.lo[i.r1]);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'MOV-TO-CR');
+    const f = x.cpu.facts;
+    f.crOrDr = cr;
+    f.gpr = i.r1;
+    f.value = value;
+    intercept(x, i);
+    beforeHook(x);
+    checked(x, i, x.platform.writeCr(x.cpu, cr, value));
+    x.regs.rip = x.ripCur + i.len;
+  } else {
+    writeCrDirect(x, cr, value);
+  }
+  afterCrWrite(x, cr);
+  return 0;
+};
+
+export const movFromCr: Handler = (x, i) => {
+  const cr = i.r1;
+  validCr(x, cr);
+  requireCpl0(x);
+  let v: bigint;
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'MOV-FROM-CR');
+    const f = x.cpu.facts;
+    f.crOrDr = cr;
+    f.gpr = i.r0;
+    intercept(x, i);
+    v = x.platform.readCr(x.cpu, cr);
+  } else {
+    v = crValue(x, cr);
+  }
+  if (x.mode64) {
+    const u = BigInt.asUintN(64, v);
+    x.lo[i.r0] = Number(u & 0xffffffffn);
+    x.hi[i.r0] = Number(u >> 32n);
+  } else {
+    x.lo[i.r0] = Number(BigInt.asUintN(32, v));
+  }
+  return 0;
+};
+
+/**
+ * MOV DR (SDM Vol. 2 MOV—Move to/from Debug Registers): DR4/DR5 alias DR6/DR7 unless CR4.DE = 1 (#UD).
+ * In non-root operation the VM-exit decision comes first: MOV-DR exits take priority over the CPL > 0 #GP
+ * and over the CR4.DE #UD for DR4/DR5 (SDM 26.1.3, an exception to the rule of 26.1.1).
+ */
+function movDr(toDr: boolean): Handler {
+  return (x, i) => {
+    let dr = toDr ? i.r0 : i.r1;
+    const gpr = toDr ? i.r1 : i.r0;
+    if (dr > 7) fault(x, UD, -1);
+    if (x.cpu.nonRoot) {
+      resetFacts(x, i, 'MOV-DR');
+      const f = x.cpu.facts;
+      f.crOrDr = dr;
+      f.gpr = gpr;
+      f.toRegister = toDr;
+      intercept(x, i);
+    }
+    if (dr === 4 || dr === 5) {
+      if ((x.regs.cr4 & CR4_DE) !== 0) fault(x, UD, -1);
+      dr += 2;
+    }
+    requireCpl0(x);
+    if (toDr) {
+      const v = x.mode64 ? bigFromHalves(x.lo[gpr], x.hi[gpr]) : BigInt(x.lo[gpr]);
+      if (dr >= 6 && v >> 32n !== 0n) fault(x, GP, 0);
+      x.regs.dr[dr] = dr === 6 ? v | 0xffff0ff0n : dr === 7 ? (v | 0x400n) & ~0x1000n : v;
+    } else {
+      const v = x.regs.dr[dr];
+      if (x.mode64) setReg64Big(x, gpr, v);
+      else x.lo[gpr] = Number(BigInt.asUintN(32, v));
+    }
+    return 0;
+  };
+}
+function setReg64Big(x: Exec, r: number, v: bigint): void {
+  const u = BigInt.asUintN(64, v);
+  x.lo[r] = Number(u & 0xffffffffn);
+  x.hi[r] = Number(u >> 32n);
+}
+export const movToDr = movDr(true);
+export const movFromDr = movDr(false);
+
+/** Write CR0 from CLTS/LMSW: through the platform in non-root operation (host-owned bits, SDM 26.3). */
+function writeCr0(x: Exec, i: Insn, n: number): void {
+  if (x.cpu.nonRoot) {
+    beforeHook(x);
+    checked(x, i, x.platform.writeCr(x.cpu, 0, BigInt(n >>> 0)));
+    x.regs.rip = x.ripCur + i.len;
+  } else {
+    x.regs.cr0 = n >>> 0;
+  }
+  afterCrWrite(x, 0);
+}
+
+export const clts: Handler = (x, i) => {
+  requireCpl0(x);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'CLTS');
+    intercept(x, i);
+  }
+  writeCr0(x, i, x.regs.cr0 & ~CR0_TS);
+  return 0;
+};
+
+/** LMSW: loads CR0[3:0]; it can set PE but not clear it (SDM Vol. 2 LMSW). The source is read before the exit decision. */
+export const lmsw: Handler = (x, i) => {
+  requireCpl0(x);
+  const la = memLa(x, i);
+  const src = readOp(x, i, 0, 2, la) & 0xffff;
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'LMSW');
+    const f = x.cpu.facts;
+    f.value = BigInt(src);
+    if (i.k0 === K_MEM) memoryFacts(x, i, la);
+    else f.gpr = i.r0;
+    intercept(x, i);
+  }
+  const cr0 = x.regs.cr0;
+  writeCr0(x, i, (cr0 & ~0xe) | (src & 0xe) | ((cr0 | src) & 1));
+  return 0;
+};
+
+/** SMSW: in non-root operation reads CR0 through the read shadow (SDM 26.3). Never causes a VM exit. */
+export const smsw: Handler = (x, i) => {
+  umip(x);
+  const cr0 = x.cpu.nonRoot ? Number(BigInt.asUintN(32, x.platform.readCr(x.cpu, 0))) : x.regs.cr0;
+  if (i.k0 === K_MEM) wr16(x, ea(x, i), cr0 & 0xffff);
+  else setReg(x, i.r0, i.s0, 0, i.s0 === 2 ? cr0 & 0xffff : cr0 >>> 0, 0);
+  return 0;
+};
+
+function simpleExiting(what: 'INVD' | 'WBINVD'): Handler {
+  return (x, i) => {
+    requireCpl0(x);
+    if (x.cpu.nonRoot) {
+      resetFacts(x, i, what);
+      intercept(x, i);
+    }
+    return 0;
+  };
+}
+export const invd = simpleExiting('INVD');
+export const wbinvd = simpleExiting('WBINVD');
+
+/** INVLPG: a non-canonical address makes it a no-op (SDM Vol. 2 INVLPG); the exit qualification is the linear address. */
+export const invlpg: Handler = (x, i) => {
+  requireCpl0(x);
+  let la = offsetOf(x, i);
+  if (x.mode64) la += i.seg >= 4 ? x.regs.segBase[i.seg] : 0;
+  else la = (la + x.regs.segBase[i.seg]) >>> 0;
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'INVLPG');
+    memoryFacts(x, i, la);
+    intercept(x, i);
+  }
+  x.tlb.flushPage(la);
+  x.codeBase = NaN;
+  return 0;
+};
+
+/** INVPCID (SDM Vol. 2): type in a register, 128-bit descriptor {PCID, linear address} in memory. */
+export const invpcid: Handler = (x, i) => {
+  requireCpl0(x);
+  const type = x.mode64 ? bigFromHalves(x.lo[i.r0], x.hi[i.r0]) : BigInt(x.lo[i.r0]);
+  const la = ea(x, i);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'INVPCID');
+    memoryFacts(x, i, la);
+    const f = x.cpu.facts;
+    f.instructionInfo = invInfo(i);
+    f.operand1 = type;
+    intercept(x, i);
+  }
+  const dlo = rd64(x, la);
+  const dhi = x.tHi;
+  const addrLo = rd64(x, la + 8);
+  const addr = (x.tHi | 0) * TWO32 + addrLo;
+  if (type > 3n) fault(x, GP, 0);
+  const pcid = dlo & 0xfff;
+  if ((dlo & ~0xfff) !== 0 || dhi !== 0) fault(x, GP, 0);
+  if ((type === 0n || type === 1n) && pcid !== 0 && (x.regs.cr4 & CR4_PCIDE) === 0) fault(x, GP, 0);
+  if (type === 0n) {
+    if (addr < -0x800000000000 || addr >= 0x800000000000) fault(x, GP, 0);
+    x.tlb.flushPage(addr);
+  } else {
+    x.tlb.flushAll();
+  }
+  x.codeBase = NaN;
+  return 0;
+};
+
+// ---- descriptor tables ----
+
+/** LGDT/LIDT/SGDT/SIDT: identity 0 SGDT, 1 SIDT, 2 LGDT, 3 LIDT (SDM 28.2.5 Table 28-10). */
+function descriptorTable(identity: 0 | 1 | 2 | 3): Handler {
+  const what = (['SGDT', 'SIDT', 'LGDT', 'LIDT'] as const)[identity];
+  return (x, i) => {
+    if (identity >= 2) requireCpl0(x);
+    else umip(x);
+    const la = ea(x, i);
+    if (x.cpu.nonRoot) {
+      resetFacts(x, i, what);
+      memoryFacts(x, i, la);
+      x.cpu.facts.instructionInfo = descriptorTableInfo(i, identity);
+      intercept(x, i);
+    }
+    const r = x.regs;
+    if (identity >= 2) {
+      const limit = rd16(x, la);
+      let base: number;
+      if (x.mode64) {
+        const lo = rd64(x, la + 2);
+        base = (x.tHi | 0) * TWO32 + lo;
+        if (base < -0x800000000000 || base >= 0x800000000000) fault(x, GP, 0);
+      } else {
+        base = rd32(x, la + 2);
+        if (i.size === 2 && x.bitness === 16) base &= 0xffffff;
+      }
+      if (identity === 2) { r.gdtrLimit = limit; r.gdtrBase = base; } else { r.idtrLimit = limit; r.idtrBase = base; }
+    } else {
+      const limit = identity === 0 ? r.gdtrLimit : r.idtrLimit;
+      const base = identity === 0 ? r.gdtrBase : r.idtrBase;
+      wr16(x, la, limit);
+      if (x.mode64) wr64(x, la + 2, base >>> 0, Math.floor(base / TWO32) >>> 0);
+      else wr32(x, la + 2, base >>> 0);
+    }
+    return 0;
+  };
+}
+export const sgdt = descriptorTable(0);
+export const sidt = descriptorTable(1);
+export const lgdt = descriptorTable(2);
+export const lidt = descriptorTable(3);
+
+/** LLDT/LTR/SLDT/STR: identity 0 SLDT, 1 STR, 2 LLDT, 3 LTR (SDM 28.2.5 Table 28-11). */
+function ldtTr(identity: 0 | 1 | 2 | 3): Handler {
+  const what = (['SLDT', 'STR', 'LLDT', 'LTR'] as const)[identity];
+  return (x, i) => {
+    if ((x.regs.cr0 & CR0_PE) === 0) fault(x, UD, -1);
+    if (identity >= 2) requireCpl0(x);
+    else umip(x);
+    const la = memLa(x, i);
+    let sel = 0;
+    if (identity >= 2) sel = readOp(x, i, 0, 2, la) & 0xffff;
+    if (x.cpu.nonRoot) {
+      resetFacts(x, i, what);
+      if (i.k0 === K_MEM) memoryFacts(x, i, la);
+      x.cpu.facts.instructionInfo = ldtTrInfo(i, identity);
+      intercept(x, i);
+    }
+    const r = x.regs;
+    if (identity < 2) {
+      const v = r.segSelector[identity === 0 ? 6 : 7];
+      if (i.k0 === K_MEM) wr16(x, la, v);
+      else setReg(x, i.r0, i.s0, 0, v, 0);
+      return 0;
+    }
+    if (identity === 2) loadLdtr(x, sel);
+    else loadTr(x, sel);
+    return 0;
+  };
+}
+
+function systemBase(x: Exec): number {
+  const b = descriptorBase(desc.lo, desc.hi);
+  return x.mode64 ? (desc.hi2 | 0) * TWO32 + b : b;
+}
+
+/** LLDT: a null selector makes LDTR unusable; otherwise an LDT descriptor (type 2) in the GDT. */
+function loadLdtr(x: Exec, sel: number): void {
+  if ((sel & 0xfffc) === 0) {
+    setSegment(x, 6, sel, 0, 0, AR_UNUSABLE);
+    return;
+  }
+  if ((sel & 4) !== 0) fault(x, GP, sel & 0xfffc);
+  readDescriptor(x, sel, 0, x.mode64);
+  const ar = accessRights(desc.hi);
+  if ((ar & 0x1f) !== 0x02) fault(x, GP, sel & 0xfffc);
+  if ((ar & 0x80) === 0) fault(x, NP, sel & 0xfffc);
+  const base = systemBase(x);
+  if (x.mode64) checkCanonical(x, base, false);
+  setSegment(x, 6, sel, base, descriptorLimit(desc.lo, desc.hi), ar);
+}
+
+/** LTR: an available TSS (type 9, or 1 outside IA-32e mode) in the GDT; the descriptor is marked busy. */
+function loadTr(x: Exec, sel: number): void {
+  if ((sel & 0xfffc) === 0) fault(x, GP, 0);
+  if ((sel & 4) !== 0) fault(x, GP, sel & 0xfffc);
+  readDescriptor(x, sel, 0, x.mode64);
+  const ar = accessRights(desc.hi);
+  const type = ar & 0x1f;
+  if (!(type === 0x09 || (!x.mode64 && type === 0x01))) fault(x, GP, sel & 0xfffc);
+  if ((ar & 0x80) === 0) fault(x, NP, sel & 0xfffc);
+  const base = systemBase(x);
+  if (x.mode64) checkCanonical(x, base, false);
+  wrSys8(x, x.regs.gdtrBase + (sel & 0xfff8) + 5, ((desc.hi >>> 8) & 0xff) | 0x02);
+  setSegment(x, 7, sel, base, descriptorLimit(desc.lo, desc.hi), ar | 0x02);
+}
+
+export const sldt = ldtTr(0);
+export const str = ldtTr(1);
+export const lldt = ldtTr(2);
+export const ltr = ldtTr(3);
+
+// ---- MONITOR / MWAIT / PAUSE ----
+
+export const monitor: Handler = (x, i) => {
+  if (x.regs.cpl > 0) fault(x, UD, -1);
+  if (x.lo[1] !== 0) fault(x, GP, 0);
+  const seg = i.segOverride >= 0 ? i.segOverride : 3;
+  let la = i.addr === 8 ? reg64(x, 0) : i.addr === 4 ? x.lo[0] : x.lo[0] & 0xffff;
+  la = x.mode64 ? la + (seg >= 4 ? x.regs.segBase[seg] : 0) : (la + x.regs.segBase[seg]) >>> 0;
+  if (x.mode64) checkCanonical(x, la, false);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'MONITOR');
+    x.cpu.facts.linearAddress = BigInt.asUintN(64, BigInt(la));
+    intercept(x, i);
+  }
+  x.pcs.monitorArmed = true;
+  return 0;
+};
+
+/** MWAIT: treated as a hint that returns at once (allowed: any event may end the wait; SDM Vol. 2 MWAIT). */
+export const mwait: Handler = (x, i) => {
+  if (x.regs.cpl > 0) fault(x, UD, -1);
+  if ((x.lo[1] & ~1) !== 0) fault(x, GP, 0);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'MWAIT');
+    // MWAIT exit qualification bit 0: the monitoring hardware is armed (SDM 28.2.1).
+    x.cpu.facts.value = x.pcs.monitorArmed ? 1n : 0n;
+    intercept(x, i);
+  }
+  x.pcs.monitorArmed = false;
+  return 0;
+};
+
+export const pause: Handler = (x, i) => {
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'PAUSE');
+    intercept(x, i);
+  }
+  return 0;
+};
+
+// ---- XSETBV / XGETBV / XSAVES / XRSTORS ----
+
+/** XCR0 bits this machine supports: x87 and SSE state. */
+const XCR0_SUPPORTED = 3n;
+
+export const xsetbv: Handler = (x, i) => {
+  if ((x.regs.cr4 & CR4_OSXSAVE) === 0) fault(x, UD, -1);
+  requireCpl0(x);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'XSETBV');
+    intercept(x, i);
+  }
+  const v = edxEaxValue(x);
+  if (x.lo[1] !== 0) fault(x, GP, 0);
+  if ((v & 1n) === 0n || (v & ~XCR0_SUPPORTED) !== 0n) fault(x, GP, 0);
+  x.pcs.xcr0 = v;
+  return 0;
+};
+
+export const xgetbv: Handler = (x) => {
+  if ((x.regs.cr4 & CR4_OSXSAVE) === 0) fault(x, UD, -1);
+  if (x.lo[1] === 0) edxEax(x, x.pcs.xcr0);
+  else if (x.lo[1] === 1) edxEax(x, 0n);
+  else fault(x, GP, 0);
+  return 0;
+};
+
+/**
+ * XSAVES/XRSTORS (SDM Vol. 1 13.11, 13.12) in the compacted format, for the components this machine has
+ * (x87, SSE: always in their initial configuration here). XSAVES writes the XSAVE header (XSTATE_BV = 0,
+ * XCOMP_BV = bit 63 | RFBM); XRSTORS checks the header (#GP on a non-compacted or inconsistent header).
+ */
+function xsaves(restore: boolean): Handler {
+  return (x, i) => {
+    if ((x.regs.cr4 & CR4_OSXSAVE) === 0) fault(x, UD, -1);
+    requireCpl0(x);
+    const la = ea(x, i);
+    if (x.cpu.nonRoot) {
+      resetFacts(x, i, restore ? 'XRSTORS' : 'XSAVES');
+      memoryFacts(x, i, la);
+      x.cpu.facts.instructionInfo = memoryInfo(i);
+      intercept(x, i);
+    }
+    if (la % 64 !== 0) fault(x, GP, 0);
+    x.cpu.runSteps = x.steps;
+    const xss = x.platform.rdmsr(x.cpu, 0xda0) ?? 0n;
+    const rfbm = edxEaxValue(x) & (x.pcs.xcr0 | xss) & XCR0_SUPPORTED;
+    if (!restore) {
+      wr64(x, la + 512, 0, 0);
+      wr64(x, la + 520, Number(rfbm & 0xffffffffn), 0x80000000);
+      return 0;
+    }
+    const bvLo = rd64(x, la + 512);
+    const bvHi = x.tHi;
+    const cbLo = rd64(x, la + 520);
+    const cbHi = x.tHi;
+    const xstateBv = bigFromHalves(bvLo, bvHi);
+    const xcompBv = bigFromHalves(cbLo, cbHi);
+    if ((xcompBv >> 63n) === 0n) fault(x, GP, 0);
+    if ((xstateBv & ~(xcompBv & ((1n << 63n) - 1n))) !== 0n) fault(x, GP, 0);
+    if ((xcompBv & ((1n << 63n) - 1n) & ~(x.pcs.xcr0 | xss)) !== 0n) fault(x, GP, 0);
+    return 0;
+  };
+}
+export const xsavesH = xsaves(false);
+export const xrstorsH = xsaves(true);
+
+// ---- GETSEC, ENCLS, RDRAND, RDSEED ----
+
+export const getsec: Handler = (x, i) => {
+  if ((x.regs.cr4 & CR4_SMXE) === 0) fault(x, UD, -1);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'GETSEC');
+    intercept(x, i);
+  }
+  throw new UnsupportedInstructionError('getsec (SMX leaves)');
+};
+
+/**
+ * A CPUID bit as the platform reports it, without disturbing the guest's registers (CPUID writes
+ * EAX/EBX/ECX/EDX): `reg` 0 EAX, 1 EBX, 2 ECX, 3 EDX.
+ */
+function cpuidBit(x: Exec, leaf: number, sub: number, reg: number, bit: number): boolean {
+  const lo = x.lo;
+  const hi = x.hi;
+  const save = [lo[0], hi[0], lo[1], hi[1], lo[2], hi[2], lo[3], hi[3]];
+  x.cpu.runSteps = x.steps;
+  x.platform.cpuid(x.cpu, leaf, sub);
+  const v = [lo[0], lo[3], lo[1], lo[2]][reg];
+  for (let r = 0; r < 4; r++) {
+    lo[r] = save[2 * r];
+    hi[r] = save[2 * r + 1];
+  }
+  return ((v >>> bit) & 1) === 1;
+}
+
+/**
+ * ENCLS (SDM Vol. 3D ENCLS "Operation"): #UD without SGX1 (CPUID.(EAX=07H,ECX=0):EBX.SGX[bit 2] and
+ * CPUID.(EAX=12H,ECX=0):EAX.SGX1[bit 0]) and at CPL > 0, both before the VM-exit decision (ENCLS exiting);
+ * the reference machine implements no SGX leaf, so an ENCLS that does not exit is #UD.
+ */
+export const encls: Handler = (x, i) => {
+  if (!cpuidBit(x, 7, 0, 1, 2) || !cpuidBit(x, 0x12, 0, 0, 0)) fault(x, UD, -1);
+  if (x.regs.cpl > 0) fault(x, UD, -1);
+  if (x.cpu.nonRoot) {
+    resetFacts(x, i, 'ENCLS');
+    x.cpu.facts.operand1 = BigInt(x.lo[0]);
+    intercept(x, i);
+  }
+  return fault(x, UD, -1);
+};
+
+/** RDRAND/RDSEED: a random value with CF = 1; OF, SF, ZF, AF, PF cleared (SDM Vol. 2 RDRAND). */
+function rand(what: 'RDRAND' | 'RDSEED'): Handler {
+  return (x, i) => {
+    if (x.cpu.nonRoot) {
+      resetFacts(x, i, what);
+      x.cpu.facts.instructionInfo = randInfo(i);
+      intercept(x, i);
+    }
+    const lo = (Math.random() * TWO32) >>> 0;
+    const hi = (Math.random() * TWO32) >>> 0;
+    setReg(x, i.r0, i.s0, 0, i.s0 === 2 ? lo & 0xffff : lo, hi);
+    setStatus(x, ARITH, CF);
+    return 0;
+  };
+}
+export const rdrand = rand('RDRAND');
+export const rdseed = rand('RDSEED');
+
+// ---- SWAPGS, SYSCALL, SYSRET, RSM ----
+
+export const swapgs: Handler = (x) => {
+  if (!x.mode64) fault(x, UD, -1);
+  requireCpl0(x);
+  x.cpu.runSteps = x.steps;
+  const k = x.platform.rdmsr(x.cpu, MSR_KERNEL_GS_BASE) ?? 0n;
+  const gs = BigInt.asUintN(64, BigInt(x.regs.segBase[5]));
+  x.cpu.runSteps = x.steps;
+  x.platform.wrmsr(x.cpu, MSR_KERNEL_GS_BASE, gs);
+  x.regs.segBase[5] = Number(BigInt.asIntN(64, k));
+  return 0;
+};
+
+function msr(x: Exec, n: number): bigint {
+  x.cpu.runSteps = x.steps;
+  return x.platform.rdmsr(x.cpu, n) ?? 0n;
+}
+
+/** SYSCALL (64-bit mode; SDM Vol. 2 SYSCALL "Operation"). */
+export const syscall: Handler = (x) => {
+  const r = x.regs;
+  if ((r.efer & EFER_SCE) === 0 || (r.efer & EFER_LMA) === 0) fault(x, UD, -1);
+  if (!x.mode64) throw new UnsupportedInstructionError('syscall from compatibility mode');
+  materialize(x);
+  setReg64(x, 1, r.rip);
+  x.lo[11] = r.rflags;
+  x.hi[11] = 0;
+  const star = msr(x, MSR_STAR);
+  const target = Number(BigInt.asIntN(64, msr(x, MSR_LSTAR)));
+  const fmask = Number(msr(x, MSR_FMASK) & 0xffffffffn);
+  r.rflags = ((r.rflags & ~fmask & ~RF) | 2) >>> 0;
+  const cs = Number((star >> 32n) & 0xfffcn);
+  setSegment(x, 1, cs, 0, 0xffffffff, 0xa09b); // 64-bit code, DPL 0, G
+  setSegment(x, 2, (cs + 8) & 0xfffc, 0, 0xffffffff, 0xc093);
+  r.cpl = 0;
+  updateMode(x);
+  r.rip = target;
+  return 0;
+};
+
+/** SYSRET (SDM Vol. 2 SYSRET): to 64-bit mode with REX.W (SYSRETQ), else to compatibility mode. */
+export function sysret(to64: boolean): Handler {
+  return (x) => {
+    const r = x.regs;
+    if ((r.efer & EFER_SCE) === 0 || !x.mode64) fault(x, UD, -1);
+    requireCpl0(x);
+    const rcx = reg64(x, 1);
+    if (to64 && (rcx < -0x800000000000 || rcx >= 0x800000000000)) fault(x, GP, 0);
+    const star = msr(x, MSR_STAR);
+    const base = Number((star >> 48n) & 0xffffn);
+    r.rflags = ((x.lo[11] & 0x3c7fd7) | 2) >>> 0;
+    x.fOp = 0;
+    if (to64) setSegment(x, 1, ((base + 16) & 0xfffc) | 3, 0, 0xffffffff, 0xa0fb);
+    else setSegment(x, 1, (base & 0xfffc) | 3, 0, 0xffffffff, 0xc0fb);
+    setSegment(x, 2, ((base + 8) & 0xfffc) | 3, 0, 0xffffffff, 0xc0f3);
+    r.cpl = 3;
+    updateMode(x);
+    r.rip = to64 ? rcx : x.lo[1];
+    return 0;
+  };
+}
+
+/** RSM outside system-management mode: #UD (the reference machine has no SMM). */
+export const rsm: Handler = (x) => fault(x, UD, -1);
+
+// ---- segment registers ----
+
+/** MOV Sreg, r/m16 (MOV to CS is #UD at decode); MOV SS blocks interrupts for one instruction. */
+export const movToSreg: Handler = (x, i) => {
+  const la = memLa(x, i);
+  const sel = readOp(x, i, 1, 2, la) & 0xffff;
+  if (i.r0 === 1) fault(x, UD, -1);
+  loadDataSegment(x, i.r0, sel);
+  if (i.r0 === 2) movSsShadow(x);
+  return 0;
+};
+
+export const movFromSreg: Handler = (x, i) => {
+  const v = x.regs.segSelector[i.r1];
+  if (i.k0 === K_MEM) wr16(x, ea(x, i), v);
+  else setReg(x, i.r0, i.s0, 0, v, 0);
+  return 0;
+};
+
+export const popSreg: Handler = (x, i) => {
+  const size = x.mode64 ? (i.size === 2 ? 2 : 8) : i.size === 2 ? 2 : 4;
+  const sp = getSp(x);
+  const v = rdSize(x, x.mode64 ? sp : (x.regs.segBase[2] + sp) >>> 0, size) & 0xffff;
+  loadDataSegment(x, i.r0, v);
+  setSp(x, sp + size);
+  if (i.r0 === 2) movSsShadow(x);
+  return 0;
+};
+
+function movSsShadow(x: Exec): void {
+  x.shadow = 2;
+  if (x.cpu.interruptibility !== undefined) x.cpu.interruptibility |= 2;
+}
+
