@@ -23,8 +23,9 @@ const allureOptions = (resultsDir) => ({
 
 module.exports = {
   allureOptions,
+  // No `paths`: cucumber's default is features/, and paths given on its command line would be added to
+  // configured ones rather than replace them.
   default: {
-    paths: ['features/**/*.feature'],
     requireModule: ['tsx/cjs'],
     require: ['steps/**/*.ts'],
     format: ['progress'],

@@ -47,7 +47,8 @@ export function implLabel(spec: ImplSpec): string {
 export async function createImplementation(spec: ImplSpec): Promise<Implementation> {
   switch (spec.kind) {
     case 'reference': {
-      const { createReferenceImplementation } = await import('../emulator/index');
+      // require, not import(): under tsx's CommonJS hook (plain cucumber-js) import() of a .ts file fails.
+      const { createReferenceImplementation } = require('../emulator/index') as typeof import('../emulator/index');
       return createReferenceImplementation();
     }
     case 'stdio':
@@ -55,7 +56,7 @@ export async function createImplementation(spec: ImplSpec): Promise<Implementati
         timeoutMs: process.env.VMX_STDIO_TIMEOUT_MS ? Number(process.env.VMX_STDIO_TIMEOUT_MS) : undefined,
       });
     case 'module': {
-      const mod = await import(path.resolve(spec.path));
+      const mod = await loadModule(path.resolve(spec.path));
       const create = mod.createImplementation ?? mod.default?.createImplementation;
       if (typeof create !== 'function') {
         throw new ImplSpecError(`module ${spec.path} does not export createImplementation()`);
@@ -63,8 +64,18 @@ export async function createImplementation(spec: ImplSpec): Promise<Implementati
       return create();
     }
     case 'bochs': {
-      const { createBochsImplementation } = await import('./bochs/index');
+      const { createBochsImplementation } = require('./bochs/index') as typeof import('./bochs/index');
       return createBochsImplementation({ cpuModel: spec.cpuModel });
     }
+  }
+}
+
+/** A user's implementation module: CommonJS or TypeScript through require, an ES module through import(). */
+async function loadModule(file: string): Promise<any> {
+  try {
+    return require(file);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw e;
+    return import(file);
   }
 }

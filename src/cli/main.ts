@@ -66,7 +66,7 @@ export function buildProgram(): Command {
     .option('--tags <expression>', 'cucumber tag expression')
     .option('--reports <dir>', 'where to write the reports', 'reports')
     .action(async (paths: string[], opts) => {
-      const { runMatrix } = await import('./matrix');
+      const { runMatrix } = require('./matrix') as typeof import('./matrix');
       process.exitCode = await runMatrix({ ...opts, paths });
     });
 
@@ -74,8 +74,8 @@ export function buildProgram(): Command {
     .command('serve')
     .description('serve the reference emulator over the JSON-lines protocol on stdin/stdout (docs/protocol.md)')
     .action(async () => {
-      const { createReferenceImplementation } = await import('../emulator/index');
-      const { serve } = await import('../adapters/stdio-server');
+      const { createReferenceImplementation } = require('../emulator/index') as typeof import('../emulator/index');
+      const { serve } = require('../adapters/stdio-server') as typeof import('../adapters/stdio-server');
       await serve(createReferenceImplementation(), process.stdin, process.stdout);
     });
 
