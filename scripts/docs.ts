@@ -47,6 +47,8 @@ const PARAMETERS: [string, string][] = [
   ['{vmcs-bitmap}', '`VMREAD bitmap` or `VMWRITE bitmap`'],
   ['{cpuid-feature}', 'a CPUID feature by name, e.g. `MONITOR/MWAIT`, `XSAVE`, `RDRAND` (list in steps/support/nonroot.ts)'],
   ['{guest-flag}', 'a bit of the guest\'s CR0, CR4 or RFLAGS: `CR4.OSXSAVE`, `RFLAGS.IF`'],
+  ['{ept-page-size}', 'the page size of the VMM\'s EPT identity map: `4-KByte`, `2-MByte` or `1-GByte`'],
+  ['{ept-permissions}', 'bits 2:0 of an EPT entry as the letters R, W, X in that order, `-` for 0: `R-X`, `RW-`, `---`'],
 ];
 
 /** Every parameter type the step files define must be documented above. */
