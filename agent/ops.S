@@ -281,12 +281,18 @@ vmx_exit_stub:
         movl    $1, %eax
         jmp     guarded_return
 
-/* Bulk zeroing for reset (vmx.c, zero_window); the caller has set CR4.OSXSAVE. Sets XCR0 itself. */
+/* Bulk zeroing for reset (vmx.c, zero_window); the caller has set CR4.OSXSAVE. Sets XCR0 for the
+   duration and puts the earlier value back: a guest runs with the host's XCR0 (VM entry and VM exit do
+   not load it), and its XSAVE/XSAVES/XGETBV see it, so reset must leave XCR0 as the firmware left it
+   (1, x87 only: SDM Vol. 1, 13.3 "Enabling the XSAVE Feature Set and XSAVE-Enabled Features"). */
         .globl  zero_avx512
 zero_avx512:
+        xorl    %ecx, %ecx
+        xgetbv                          /* EDX:EAX = XCR0 */
+        pushq   %rdx
+        pushq   %rax
         xorl    %edx, %edx
         movl    $0xe7, %eax             /* XCR0: x87 SSE AVX opmask ZMM_Hi256 Hi16_ZMM */
-        xorl    %ecx, %ecx
         xsetbv
         vpxord  %zmm0, %zmm0, %zmm0
 1:      vmovdqa64 %zmm0, 0(%rdi)
@@ -296,6 +302,10 @@ zero_avx512:
         addq    $256, %rdi
         subq    $256, %rsi
         jnz     1b
+        popq    %rax
+        popq    %rdx
+        xorl    %ecx, %ecx
+        xsetbv                          /* the earlier XCR0 */
         ret
 
         .data

@@ -25,6 +25,7 @@ static int cur_cpl;
 static u64 file_rip, file_rflags = 2;
 static int init_pending;       /* an INIT was sent and no VM exit for it (reason 3) was seen yet */
 static int nmi_blocked_known;  /* the agent holds NMIs blocked (see vmx_event) */
+static int vnmi_blocking_left; /* a VM exit may have left Bochs's virtual-NMI blocking set (see enter_guest) */
 static u8 maxphyaddr;
 static char msg[256];
 
@@ -190,6 +191,17 @@ static void enter_guest(int resume, struct outcome *o) {
     file_rflags = 2;              /* SDM 28.5.3: RFLAGS is cleared except bit 1 */
     nmi_blocked_known = 0;        /* VM entry loaded the guest's NMI blocking; the exit may change it */
     if ((reason & 0xffff) == 3) init_pending = 0;
+    /* With "virtual NMIs" 1, virtual-NMI blocking belongs to the guest: VM entry takes it from bit 3 of the
+       guest interruptibility state and a VM exit saves it there (SDM 27.3.2 "Loading Guest State", 28.3.4
+       "Saving Non-Register State"). Bochs 2.7 keeps it as an event mask of its own that VM entry only ever
+       sets, never clears (cpu/vmx.cc, VMenterLoadCheckGuestState; only a guest IRET clears it), so blocking
+       left by one scenario's guest would block the NMI window of the next scenario's guest. Bochs SF #1456,
+       fixed after 2.7 (commit bd51ec5f8). When the exit shows that blocking (or an entry failure leaves the
+       entry's value there), the next reset reboots the machine so that every scenario starts clean. */
+    u64 pin = 0, intr = 0;
+    if (vmread_(VMCS_PIN_CONTROLS, &pin) == 0 && (pin & (1u << 5)) &&
+        vmread_(VMCS_GUEST_INTERRUPTIBILITY, &intr) == 0 && (intr & (1u << 3)))
+      vnmi_blocking_left = 1;
   } else {
     flags_outcome(o, 0, 0);
   }
@@ -497,6 +509,19 @@ static int set_item(u32 id, u32 msr, u64 v) {
         fmt(msg, sizeof msg, "cr3 is the agent's page-table root and cannot be changed");
         return -1;
       case SI_MSR:
+        if (msr == 0x3a) {
+          /* IA32_FEATURE_CONTROL: once its lock bit (bit 0) is set, WRMSR to it raises #GP until the next
+             reset (SDM 24.7 "Enabling and Entering VMX Operation"). The firmware (Bochs itself, at reset)
+             locked it before the agent ran, so the agent cannot give it another value: the platform
+             set-up a scenario asks for is unsupported here, which is not a processor fault. */
+          u64 cur = 0;
+          if (rdmsr_(msr, &cur) == 0 && cur == v) return 0;
+          if (rdmsr_(msr, &cur) == 0 && (cur & 1)) {
+            fmt(msg, sizeof msg, "IA32_FEATURE_CONTROL is locked (%x) since reset; WRMSR to it raises #GP until "
+                "the next reset, so it cannot be set to %x here", cur, v);
+            return -2;
+          }
+        }
         wrmsr_tracked(msr, v, 0, &f);
         break;
       default:
@@ -519,8 +544,9 @@ void vmx_set_state(struct cursor *c) {
     u32 msr = id == SI_MSR ? (u32)take(c, 4) : 0;
     u64 v = take(c, 8);
     if (c->bad) break;
-    if (set_item(id, msr, v) < 0) {
-      reply_error(ST_BAD_REQUEST, msg);
+    int r = set_item(id, msr, v);
+    if (r < 0) {
+      reply_error(r == -2 ? ST_UNSUPPORTED : ST_BAD_REQUEST, msg);
       return;
     }
   }
@@ -579,8 +605,10 @@ static void iret_to_self(void) {
  * Bochs REP STOSQ costs about 37 ns per 8 bytes (Debian's build has no "repeat speedups"), a 64-byte
  * AVX-512 store about 80 ns, so AVX-512 is four times faster (about 40 ms against 150 ms); 16-byte SSE
  * stores gain nothing. So: AVX-512 where CPUID advertises AVX512F and XCR0 can enable its state, REP STOSQ
- * otherwise. The vector state is enabled only for the duration (CR4.OSXSAVE, XCR0) and CR4 is put back;
- * the agent keeps no vector state of its own and no contract operation observes XCR0 or ZMM registers.
+ * otherwise. The vector state is enabled only for the duration (CR4.OSXSAVE, XCR0) and both are put
+ * back: a guest runs with the host's XCR0, so a scenario's XSAVES sees it (the agent once left XCR0 at
+ * E7H here, and XSAVES in a guest then wrote AVX-512 components into XCOMP_BV). The agent keeps no vector
+ * state of its own and no contract operation observes ZMM registers.
  */
 static void zero_window(void) {
   int f, avx512 = 0;
@@ -616,6 +644,11 @@ void vmx_reset(struct cursor *c) {
     /* VMXOFF would unblock the INIT (SDM 24.8: INIT is blocked in VMX root operation) and reset the
        processor under the agent: only a reboot gets a clean machine back. */
     reply_error(ST_REBOOT, "an INIT signal is pending; the machine must be rebooted");
+    return;
+  }
+  if (vnmi_blocking_left) {
+    reply_error(ST_REBOOT, "a guest left virtual-NMI blocking, which Bochs 2.7 carries into the next VM entry; "
+                           "the machine must be rebooted");
     return;
   }
   if (vmx_on) {

@@ -17,6 +17,8 @@ void vmx_bench(struct cursor *c);
 #define VMCS_EXIT_REASON            0x4402
 #define VMCS_EXIT_INSTRUCTION_LEN   0x440c
 #define VMCS_EXIT_CONTROLS          0x400c
+#define VMCS_PIN_CONTROLS           0x4000
+#define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_RIP              0x681e
 #define VMCS_HOST_RSP               0x6c14
 #define VMCS_HOST_RIP               0x6c16

@@ -22,7 +22,7 @@ Feature: VMCLEAR, VMPTRLD and VMPTRST: VMCS pointers, their checks, and the curr
     Given the logical processor is in VMX root operation
 
   @sdm:31.3 @vm-error:2
-  Scenario Outline: VMCLEAR of a pointer that is not 4-KiB aligned fails with error 2
+  Scenario Outline: VMCLEAR of a pointer that is not 4-KiB aligned (<pointer>) fails with error 2
     Given VMCS B is the current VMCS
     When the VMM executes VMCLEAR with the pointer <pointer>
     Then the instruction fails with VMfailValid and VM-instruction error 2 ("VMCLEAR with invalid physical address")

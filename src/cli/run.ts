@@ -3,7 +3,7 @@
  * API, writing reports/cucumber.html, reports/allure-results + reports/allure-report, and
  * reports/conformance.json.
  */
-import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import { loadConfiguration, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,6 +29,13 @@ export interface RunOptions {
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * The step definitions and hooks, loaded by the first run in this process. Node caches the step files, so
+ * a second run (`matrix`, one per implementation) that loaded them again would find no step registered and
+ * report every step undefined; it reuses the first run's library instead (cucumber's API allows that).
+ */
+let loadedSupport: ISupportCodeLibrary | undefined;
 
 export function suiteVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -106,7 +113,14 @@ export async function runSuite(o: RunOptions): Promise<number> {
     },
   }, { cwd: ROOT });
   // With no runnable feature left, cucumber would fall back to its default paths: write an empty run instead.
-  const success = runnable.length === 0 ? writeEmptyReport(reports, meta) : (await runCucumber(runConfiguration, { cwd: ROOT })).success;
+  let success: boolean;
+  if (runnable.length === 0) {
+    success = writeEmptyReport(reports, meta);
+  } else {
+    const result = await runCucumber(loadedSupport ? { ...runConfiguration, support: loadedSupport } : runConfiguration, { cwd: ROOT });
+    loadedSupport ??= result.support;
+    success = result.success;
+  }
 
   if (o.allure !== false) generateAllure(allureResults, path.join(reports, 'allure-report'));
   const summary = JSON.parse(fs.readFileSync(path.join(reports, 'conformance.json'), 'utf8'));

@@ -71,14 +71,22 @@ export function matrixHtml(m: Matrix): string {
     }).join('\n');
     return `<tr class="area"><th colspan="${m.implementations.length + 1}">${esc(a.area)} (${a.rows.length})</th></tr>\n${rows}`;
   }).join('\n');
+  const differing = m.areas.flatMap((a) => a.rows.filter((r) => new Set(r.results.map((x) => x.status)).size > 1));
+  const diffRows = differing.map((r) => `<tr><td><span class="f">${esc(r.feature)}</span><br>${esc(r.name)}</td>${r.results.map((x, i) =>
+    `<td><a class="s" style="background:${COLOURS[x.status]}" href="${esc(m.implementations[i].evidence)}">${x.status}</a>${x.reason ? `<div class="r">${esc(x.reason.split('\n')[0].slice(0, 240))}</div>` : ''}</td>`).join('')}</tr>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vmx-conformance results matrix</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
-.area th{background:#eceff1;font-size:15px}.s{color:#fff;padding:1px 6px;border-radius:3px;text-decoration:none;white-space:nowrap;display:inline-block;margin:1px}.f{color:#555;font-size:12px}
+.area th{background:#eceff1;font-size:15px}.s{color:#fff;padding:1px 6px;border-radius:3px;text-decoration:none;white-space:nowrap;display:inline-block;margin:1px}.f{color:#555;font-size:12px}.r{color:#444;font-size:12px;max-width:36em}
 </style></head><body>
 <h1>vmx-conformance ${esc(m.suiteVersion)}: results matrix</h1>
 <p>Rows are scenarios grouped by SDM area; columns are implementations. Hover a cell for the reason; click it for that implementation's evidence (Cucumber report with operation traces and VMCS dumps).</p>
+<h2>Where the implementations differ (${differing.length})</h2>
+<table><thead><tr><th>scenario</th>${head}</tr></thead><tbody>
+${diffRows || `<tr><td colspan="${m.implementations.length + 1}">no differences</td></tr>`}
+</tbody></table>
+<h2>All scenarios</h2>
 <table><thead><tr><th>scenario</th>${head}</tr><tr><th>totals</th>${totals}</tr></thead>
 <tbody>
 ${body}

@@ -29,6 +29,13 @@ describe('feature metadata', () => {
     const bad = features.flatMap((f) => f.scenarios.filter((s) => !s.tags.some((t) => /^@sdm:[0-9A-C]/.test(t))).map((s) => `${f.uri}:${s.line} ${s.name}`));
     expect(bad).to.deep.equal([]);
   });
+  it('scenario names are unique within a feature (results, expectations and the matrix are keyed by name)', () => {
+    const bad = features.flatMap((f) => {
+      const seen = new Set<string>();
+      return f.scenarios.filter((s) => (seen.has(s.name) ? true : (seen.add(s.name), false))).map((s) => `${f.uri}:${s.line} ${s.name}`);
+    });
+    expect(bad).to.deep.equal([]);
+  });
   it('every feature is tagged with exactly one known @area', () => {
     const bad = features.filter((f) => f.tags.filter((t) => t.startsWith('@area:') && AREAS.includes(t.slice(6))).length !== 1).map((f) => f.uri);
     expect(bad).to.deep.equal([]);

@@ -62,7 +62,7 @@ Feature: RDPMC, RDRAND and RDSEED under their exiting controls
     And "Guest RIP" reads 0x400002
 
   @sdm:26.1.3 @requires:primary-activate-secondary-controls
-  Scenario Outline: <instruction> causes a VM exit with basic exit reason <reason> when "<control>" is 1
+  Scenario Outline: <instruction> (<code>) causes a VM exit with basic exit reason <reason> when "<control>" is 1
     Given the processor supports <instruction>
     And the "<control>" control is set
     And the guest code is:

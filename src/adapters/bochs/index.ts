@@ -18,7 +18,7 @@ import {
   type StateName,
   type StateValues,
 } from '../../contract/types';
-import { BochsMachine } from './machine';
+import { BochsMachine, BochsTimeout } from './machine';
 import {
   CAPABILITY_MSR_NAMES,
   EventCode,
@@ -287,24 +287,43 @@ export class BochsImplementation implements Implementation {
         code = MnemonicCode[instruction.mnemonic];
     }
     const logAt = m.logSize();
-    const f = await m.request(
-      Op.EXECUTE,
-      new Writer().u8(code).u64(a).u64(b).u64(c).u64(d).done(),
-      `execute ${instruction.mnemonic}`,
-    );
+    let f: ReplyFrame;
+    try {
+      f = await m.request(
+        Op.EXECUTE,
+        new Writer().u8(code).u64(a).u64(b).u64(c).u64(d).done(),
+        `execute ${instruction.mnemonic}`,
+      );
+    } catch (e) {
+      // A guest that has not exited when the time budget runs out is still running: the contract's
+      // still-running (the reference emulator reports it when its step budget runs out). Only when Bochs
+      // itself said, as it stopped, that its CPU was in VMX non-root operation; any other timeout stays an
+      // error. Bochs has been stopped, so the next reset() boots a fresh machine. Bochs does not count
+      // guest instructions: steps is 0.
+      if (e instanceof BochsTimeout && e.inVmxGuest && (instruction.mnemonic === 'VMLAUNCH' || instruction.mnemonic === 'VMRESUME')) {
+        return {
+          kind: 'still-running',
+          steps: 0,
+          notes: [
+            `the guest had not exited after ${this.timeoutMs} ms; Bochs, stopped then, said: ${e.cpuAtStop}`,
+            'Bochs does not count guest instructions (steps: 0); the machine was stopped and the next reset boots a new one',
+            ...vmxLogLines(m.logSince(logAt)),
+          ].slice(0, 10),
+        };
+      }
+      throw e;
+    }
     const p = ok(f, `execute ${instruction.mnemonic}`);
     const outcome = decodeOutcome(p, instruction);
     // Bochs logs why a VM entry or a VMX instruction failed ("VMFAIL: ...", "VMENTER FAIL: ..."):
-    // attach those lines as notes, never asserted.
-    if (outcome.kind !== 'VMsucceed' && outcome.kind !== 'completed') {
-      const notes = m
-        .logSince(logAt)
-        .split('\n')
-        .filter((l) => /VMFAIL|VMENTER|VMEXIT|VMABORT|CPL!=0|#GP|#UD|exception/i.test(l))
-        .map((l) => l.trim())
-        .slice(-8);
-      if (notes.length) outcome.notes = notes;
-    }
+    // attach those lines as notes, never asserted. A CPU panic (">>PANIC<< ...", reported rather than
+    // fatal, see bochsrc in machine.ts) is attached whatever the outcome: the instruction then completed
+    // the way Bochs completes it after the panic, which is not what the SDM says.
+    const log = m.logSince(logAt);
+    const panics = log.split('\n').filter((l) => />>PANIC<</.test(l)).map((l) => l.trim());
+    const notes = outcome.kind !== 'VMsucceed' && outcome.kind !== 'completed' ? vmxLogLines(log) : [];
+    const all = [...panics, ...notes.filter((n) => !panics.includes(n))];
+    if (all.length) outcome.notes = all;
     return outcome;
   }
 
@@ -357,6 +376,15 @@ export class BochsImplementation implements Implementation {
   get window(): { start: bigint; end: bigint } | undefined {
     return this.agent && { start: this.agent.windowStart, end: this.agent.windowEnd };
   }
+}
+
+/** Bochs's log lines about VMX failures and faults (notes for an outcome, never asserted). */
+function vmxLogLines(log: string): string[] {
+  return log
+    .split('\n')
+    .filter((l) => /VMFAIL|VMENTER|VMEXIT|VMABORT|CPL!=0|#GP|#UD|exception/i.test(l))
+    .map((l) => l.trim())
+    .slice(-8);
 }
 
 function checkCpu(cpu: number): void {
