@@ -8,9 +8,9 @@
 import { ContractError, type StateValues } from '../contract/types';
 import { CR0, CR4, IA32_EFER, MSR, SEG_AR } from '../arch';
 import type { LogicalProcessor } from './processor';
-import { readMsr, writeMsr } from './msrs';
+import { featureControlBits, readMsr, writeMsr } from './msrs';
 import { GPR_NAMES, SEG_NAMES, fromU64, isCanonical, toU64 } from './state';
-import { SUPPORTED_CR0, SUPPORTED_CR4 } from './profiles';
+import { SUPPORTED_CR0 } from './profiles';
 import { crValuesSupportedInVmx } from './vmx/operation';
 
 const GPR_INDEX = new Map<string, number>(GPR_NAMES.map((n, i) => [n, i]));
@@ -167,7 +167,7 @@ function setOne(cpu: LogicalProcessor, name: string, v: bigint): void {
       return;
     case 'cr4':
       checkRange(name, v, 0xffffffffn);
-      if ((v & ~BigInt(SUPPORTED_CR4)) !== 0n) bad(`cr4 ${hex(v)} sets bits this processor does not implement (${hex(BigInt(SUPPORTED_CR4))} exist)`);
+      if ((v & ~BigInt(cpu.caps.profile.cr4Supported)) !== 0n) bad(`cr4 ${hex(v)} sets bits this processor does not implement (${hex(BigInt(cpu.caps.profile.cr4Supported))} exist)`);
       r.cr4 = Number(v) >>> 0;
       return;
     case 'cr8':
@@ -243,8 +243,9 @@ function setCpl(cpu: LogicalProcessor, cpl: number): void {
 function setMsr(cpu: LogicalProcessor, name: string, msr: number, v: bigint): void {
   if (cpu.caps.msr(msr) !== undefined) bad(`${name} is a read-only VMX capability MSR; choose a profile instead`);
   if (msr === MSR.IA32_FEATURE_CONTROL) {
-    // Models the firmware's choice, so it is settable even when locked; only lock and VMX-outside-SMX exist.
-    if ((v & ~5n) !== 0n) bad(`${name} ${hex(v)}: only bit 0 (lock) and bit 2 (VMX outside SMX) exist on this processor`);
+    // Models the firmware's choice, so it is settable even when locked; only the bits the profile has exist.
+    const exist = BigInt(featureControlBits(cpu.caps.profile));
+    if ((v & ~exist) !== 0n) bad(`${name} ${hex(v)}: only bits ${hex(exist)} exist on this processor (lock, VMX enables, and the SMX/SGX enables the profile has)`);
     cpu.featureControl = Number(v);
     return;
   }

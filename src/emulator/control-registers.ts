@@ -12,7 +12,7 @@ import * as ns_profiles from './profiles';
 import * as ns_vmx_operation from './vmx/operation';
 // Imported bindings rebound once: under tsx (esbuild CommonJS) each use of an import is a getter call.
 const { CR0, CR4, IA32_EFER } = ns_arch;
-const { SUPPORTED_CR0, SUPPORTED_CR4 } = ns_profiles;
+const { SUPPORTED_CR0 } = ns_profiles;
 const { crValuesSupportedInVmx } = ns_vmx_operation;
 
 /**
@@ -40,7 +40,7 @@ export function writeCr0(cpu: LogicalProcessor, lo: number, hi: number, notFixed
 /** CR4 write: false for #GP(0). */
 export function writeCr4(cpu: LogicalProcessor, lo: number, hi: number): boolean {
   const r = cpu.regs;
-  if (hi !== 0 || (lo & ~SUPPORTED_CR4) !== 0) return false;
+  if (hi !== 0 || (lo & ~cpu.caps.profile.cr4Supported) !== 0) return false;
   const v = lo >>> 0;
   const lma = (r.efer & IA32_EFER.LMA) !== 0;
   if (lma && (v & CR4.PAE) === 0) return false;

@@ -3,7 +3,8 @@
  * per machine, bound to a logical processor for each run.
  */
 import { CONTINUE } from './x86/platform';
-import { flushTlb, invalidatePage, xcr0, Interpreter } from './x86';
+import { invalidatePage, tlbOf, xcr0, Interpreter } from './x86';
+import type { Tlb } from './x86/paging';
 import type { GuestExecutor } from './entry/executor';
 import type { LogicalProcessor } from './processor';
 
@@ -24,8 +25,11 @@ export class InterpreterExecutor implements GuestExecutor {
     return xcr0(cpu);
   }
 
+  /** The processor's TLB, looked up once (VM entries and exits without VPIDs flush it every time). */
+  private tlb: Tlb | undefined = undefined;
+
   flushAll(): void {
-    flushTlb(this.cpu);
+    (this.tlb ??= tlbOf(this.cpu)).flushAll();
   }
 
   flushPage(linear: number): void {

@@ -7,11 +7,37 @@
  * Values are bigints: MSR access is not on the guest hot path.
  */
 import * as ns_arch from '../arch';
+import { FEATURE_CONTROL_EXT, RTIT_MSR, XSTATE } from '../arch/processor-features';
+import { rtitCtlWritable, rtitStatusAfterWrite } from './intel-pt';
 import type { LogicalProcessor } from './processor';
+import type { Profile } from './profiles';
 import * as ns_state from './state';
 // Imported bindings rebound once: under tsx (esbuild CommonJS) each use of an import is a getter call.
 const { CR0, FEATURE_CONTROL, IA32_EFER, MSR } = ns_arch;
 const { SEG, isCanonical, fromU64, toU64 } = ns_state;
+
+/**
+ * IA32_FEATURE_CONTROL bits that exist on the profile's processor (SDM Vol. 4 Table 2-2, each bit's CPUID
+ * condition): lock and "VMX outside SMX" always (every profile has VMX); "VMX inside SMX" and the SENTER
+ * enables with SMX; "SGX global enable" with SGX. SGX launch control (bit 17) and LMCE (bit 20) are not
+ * offered by any profile.
+ */
+export function featureControlBits(p: Profile): number {
+  let bits = FEATURE_CONTROL.LOCK | FEATURE_CONTROL.VMX_OUTSIDE_SMX;
+  if (p.features.smx) {
+    bits |= FEATURE_CONTROL.VMX_INSIDE_SMX | FEATURE_CONTROL_EXT.SENTER_LOCAL_FUNCTION_ENABLES | FEATURE_CONTROL_EXT.SENTER_GLOBAL_ENABLE;
+  }
+  if (p.features.sgx) bits |= FEATURE_CONTROL_EXT.SGX_ENABLE;
+  return bits >>> 0;
+}
+
+/**
+ * IA32_XSS bits that may be 1: the supervisor state components CPUID.(EAX=0DH,ECX=1):EDX:ECX enumerates
+ * (SDM Vol. 1 13.3): PT state (component 8) with Intel PT, nothing else.
+ */
+export function xssSupported(p: Profile): bigint {
+  return p.features.xsaves && p.features.intelPt ? 1n << BigInt(XSTATE.PT) : 0n;
+}
 
 /**
  * IA32_DEBUGCTL bits this machine implements (SDM Vol. 3B 18.4.1 "IA32_DEBUGCTL MSR"): LBR (0), BTF (1),
@@ -42,7 +68,6 @@ const STORAGE: ReadonlyMap<number, bigint> = new Map([
   [MSR.IA32_MISC_ENABLE, 0x400801n],
   [MSR.IA32_STAR, 0xffffffffffffffffn],
   [MSR.IA32_FMASK, 0xffffffffn],
-  [MSR.IA32_XSS, 0n],
 ]);
 /** MSRs holding a linear address: must be canonical. */
 const CANONICAL_STORAGE: ReadonlySet<number> = new Set([MSR.IA32_LSTAR, MSR.IA32_CSTAR, MSR.IA32_KERNEL_GS_BASE]);
@@ -80,6 +105,12 @@ export function readMsr(cpu: LogicalProcessor, msr: number): bigint | undefined 
     case MSR.IA32_TSC_AUX: return cpu.msrStore.get(msr) ?? 0n;
     case MSR.IA32_APIC_BASE: return cpu.msrStore.get(msr) ?? 0n;
     case MSR.IA32_SMM_MONITOR_CTL: return cpu.msrStore.get(msr) ?? 0n;
+    // IA32_XSS exists if CPUID.(EAX=0DH,ECX=1):EAX[3] = 1 (Vol. 4 Table 2-2).
+    case MSR.IA32_XSS: return cpu.caps.profile.features.xsaves ? cpu.msrStore.get(msr) ?? 0n : undefined;
+    // Intel PT (intel-pt.ts): only IA32_RTIT_CTL and IA32_RTIT_STATUS exist with this machine's leaf 14H.
+    case RTIT_MSR.IA32_RTIT_CTL:
+    case RTIT_MSR.IA32_RTIT_STATUS:
+      return cpu.caps.profile.features.intelPt ? cpu.msrStore.get(msr) ?? 0n : undefined;
   }
   if (STORAGE.has(msr) || CANONICAL_STORAGE.has(msr)) return cpu.msrStore.get(msr) ?? 0n;
   return undefined;
@@ -95,11 +126,26 @@ export function writeMsr(cpu: LogicalProcessor, msr: number, value: bigint): boo
       cpu.tsc = Number(v & 0x1fffffffffffffn);
       return true;
     case MSR.IA32_FEATURE_CONTROL:
-      // Locked: any write is #GP. Unlocked: only the lock and VMX-outside-SMX bits exist (no SMX, no SGX).
+      // Locked: any write is #GP. Unlocked: only the bits this processor has (featureControlBits).
       if ((cpu.featureControl & FEATURE_CONTROL.LOCK) !== 0) return false;
-      if ((v & ~BigInt(FEATURE_CONTROL.LOCK | FEATURE_CONTROL.VMX_OUTSIDE_SMX)) !== 0n) return false;
+      if ((v & ~BigInt(featureControlBits(cpu.caps.profile))) !== 0n) return false;
       cpu.featureControl = Number(v);
       return true;
+    case MSR.IA32_XSS:
+      // Setting a bit for a state component the processor does not support as supervisor state is #GP.
+      if (!cpu.caps.profile.features.xsaves || (v & ~xssSupported(cpu.caps.profile)) !== 0n) return false;
+      cpu.msrStore.set(msr, v);
+      return true;
+    case RTIT_MSR.IA32_RTIT_CTL:
+      if (!cpu.caps.profile.features.intelPt || !rtitCtlWritable(v)) return false;
+      cpu.msrStore.set(msr, v);
+      return true;
+    case RTIT_MSR.IA32_RTIT_STATUS: {
+      const after = cpu.caps.profile.features.intelPt ? rtitStatusAfterWrite(v) : undefined;
+      if (after === undefined) return false;
+      cpu.msrStore.set(msr, after);
+      return true;
+    }
     case MSR.IA32_EFER: {
       if ((v & ~EFER_VALID) !== 0n) return false;
       const n = Number(v);

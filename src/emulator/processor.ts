@@ -89,7 +89,12 @@ export class LogicalProcessor implements CpuContext {
   // --- MSRs held outside the register file ---
   featureControl = 0;
   pat = 0x0007040600070406n;
-  debugctl = 0n;
+  /**
+   * IA32_DEBUGCTL as its 32-bit halves: every VM entry and exit moves it to or from the VMCS (which holds
+   * halves), so it is kept in that form; `debugctl` is its 64-bit value (RDMSR/WRMSR).
+   */
+  debugctlLo = 0;
+  debugctlHi = 0;
   sysenterCs = 0;
   sysenterEsp = 0;
   sysenterEip = 0;
@@ -156,6 +161,15 @@ export class LogicalProcessor implements CpuContext {
   }
   vmxeEnabled(): boolean {
     return (this.regs.cr4 & CR4.VMXE) !== 0;
+  }
+
+  get debugctl(): bigint {
+    return (BigInt(this.debugctlHi) << 32n) | BigInt(this.debugctlLo);
+  }
+  set debugctl(v: bigint) {
+    const u = BigInt.asUintN(64, v);
+    this.debugctlLo = Number(u & 0xffffffffn);
+    this.debugctlHi = Number(u >> 32n);
   }
 
   /**

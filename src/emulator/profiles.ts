@@ -7,6 +7,41 @@
  * reads the capability MSRs never enables something that would be silently ignored.
  */
 import { CR0, CR4, ENTRY_CTL, EPT_VPID_CAP, EXIT_CTL, FEATURE_CONTROL, MSR, PIN, PROC, PROC2, ALLOWED_SETTINGS, encodeVmxBasic, encodeVmxMisc } from '../arch';
+import { FEATURE_CONTROL_EXT } from '../arch/processor-features';
+
+/**
+ * Processor features outside VMX proper that a profile enumerates (CPUID, cpuid.ts) and the emulator
+ * implements to the extent stated here. A feature the profile does not have is absent: its CPUID bits are 0,
+ * its MSRs raise #GP(0), its instructions raise #UD.
+ */
+export interface ProcessorFeatures {
+  /**
+   * Safer Mode Extensions: CPUID.01H:ECX.SMX[6], CR4.SMXE may be set (and IA32_VMX_CR4_FIXED1 allows it), the
+   * SENTER enables of IA32_FEATURE_CONTROL exist, and GETSEC executes with CR4.SMXE = 1 (SDM Vol. 2D 7.2):
+   * in VMX non-root operation it always exits (Vol. 3C 26.1.2); elsewhere only GETSEC[CAPABILITIES] exists,
+   * and it reports no TXT-capable chipset and no other leaf, so every other leaf is #UD (Vol. 2D 7.3).
+   */
+  smx: boolean;
+  /**
+   * Intel SGX1 and SGX2 enumeration (CPUID.(EAX=07H,ECX=0):EBX.SGX[2], leaf 12H), IA32_FEATURE_CONTROL
+   * bit 18 (SGX global enable) and the common ENCLS checks of SDM Vol. 3D "ENCLS" (#UD, the VM exit under
+   * "enable ENCLS exiting", #GP(0) when SGX is not opted in, for an undefined leaf or with CR0.PG = 0). No
+   * enclave page cache is enumerated (CPUID.(EAX=12H,ECX=2) reports no EPC section) and no leaf function is
+   * executed: an ENCLS that passes those checks with a defined leaf stops the run as an unsupported
+   * instruction, never a silent no-op.
+   */
+  sgx: boolean;
+  /** XSAVES/XRSTORS, XGETBV with ECX = 1 and IA32_XSS (CPUID.(EAX=0DH,ECX=1):EAX[3:2]; Vol. 1 13.11, 13.12). */
+  xsaves: boolean;
+  /**
+   * Intel Processor Trace, reduced: CPUID.(EAX=07H,ECX=0):EBX[25] = 1 with every bit of leaf 14H 0, so no
+   * output scheme exists and IA32_RTIT_CTL.TraceEn cannot be set (a WRMSR setting it is #GP: Vol. 3C
+   * "IA32_RTIT_CTL MSR", ToPA bit); IA32_RTIT_CTL and IA32_RTIT_STATUS exist with their architectural write
+   * rules, the other IA32_RTIT_* MSRs do not (their enumerations are 0), and PT state is supervisor state
+   * component 8 of XSAVES/XRSTORS (Vol. 1 13.5.6). No trace is ever generated because none can be enabled.
+   */
+  intelPt: boolean;
+}
 
 export interface Profile {
   name: string;
@@ -21,6 +56,10 @@ export interface Profile {
   vmxMsrs: ReadonlyMap<number, bigint>;
   /** IA32_FEATURE_CONTROL as firmware leaves it at reset. */
   featureControlAtReset: number;
+  /** Features outside VMX proper (SMX, SGX, XSAVES, Intel PT). */
+  features: ProcessorFeatures;
+  /** CR4 bits this processor implements: a MOV to CR4 setting any other bit raises #GP(0) (SDM Vol. 3A 2.5). */
+  cr4Supported: number;
   /** Nominal TSC frequency in Hz, used for CPUID leaf 15H (documentation only). */
   tscHz: number;
 }
@@ -59,12 +98,32 @@ const ENTRY_DEFAULT1 = 0x000011ff;
  *    load IA32_PAT, load IA32_EFER.
  *  - IA32_VMX_MISC: preemption-timer rate 5 (one tick per 32 TSC cycles), stores EFER.LMA into
  *    "IA-32e mode guest", activity states HLT/shutdown/wait-for-SIPI, 4 CR3-target values, 512-MSR lists,
- *    VMWRITE to any supported field (bit 29), zero-length software-event injection (bit 30).
+ *    Intel PT usable in VMX operation (bit 14, as on the real part; see "Intel PT" below), VMWRITE to any
+ *    supported field (bit 29), zero-length software-event injection (bit 30).
  *  - CR0 fixed: PE, NE, PG fixed to 1; CR4 fixed: VMXE fixed to 1; CR4 bits this machine implements
- *    (no LA57, SMX, KL, CET, PKS) may be 1.
+ *    (SMXE included; no LA57, KL, CET, PKS) may be 1.
  *  - IA32_VMX_EPT_VPID_CAP: execute-only, 4-level walks, UC and WB, 2-MiB and 1-GiB pages, INVEPT
  *    single/all-context, INVVPID with all four types. Not offered: 5-level walks, EPT A/D flags, advanced
  *    exit information, supervisor shadow stacks.
+ *
+ * Features outside VMX (ProcessorFeatures above), as the real part has them, reduced to what is modelled:
+ *  - SMX: Sapphire Rapids Xeons support Intel TXT, so CPUID.01H:ECX.SMX = 1 and CR4.SMXE may be set (also in
+ *    VMX operation: IA32_VMX_CR4_FIXED1[14] = 1). GETSEC[CAPABILITIES] reports no TXT-capable chipset and
+ *    no other leaf: measured launch (SENTER, ENTERACCS …) is not modelled, and firmware leaves the SENTER
+ *    enables and "VMX inside SMX" of IA32_FEATURE_CONTROL clear.
+ *  - SGX: Sapphire Rapids Xeons support SGX1 and SGX2 (CPUID.(EAX=12H,ECX=0):EAX = 3, maximum enclave sizes
+ *    2^31 and 2^56, EDX = 381FH) and firmware that enables SGX sets IA32_FEATURE_CONTROL bit 18 with the lock;
+ *    modelled up to the ENCLS common checks and the ENCLS-exiting bitmap. No EPC section is enumerated
+ *    (a real part reports its processor reserved memory there), and SGX launch control (bit 17,
+ *    CPUID.(EAX=07H,ECX=0):ECX[30]) is not offered.
+ *  - XSAVE: the real part enumerates XSAVEOPT/XSAVEC/XGETBV1/XSAVES/XFD and many user and supervisor state
+ *    components; here only what the interpreter implements: XCR0 components x87 and SSE, XSAVES/XRSTORS,
+ *    XGETBV with ECX = 1, and supervisor state component 8 (PT state) in IA32_XSS.
+ *  - Intel PT: the real part has it with ToPA and single-range output and the optional features of leaf
+ *    14H; here every leaf-14H capability is 0, so IA32_RTIT_CTL.TraceEn can never be set and no packet is
+ *    ever generated, while the MSRs that then exist (IA32_RTIT_CTL, IA32_RTIT_STATUS) and PT state under
+ *    XSAVES/XRSTORS behave as the SDM says. The VM-entry/VM-exit controls for IA32_RTIT_CTL and "conceal
+ *    VMX from PT" are not offered.
  */
 function sapphireRapids(): Profile {
   const pin1 = or(PIN.EXTERNAL_INTERRUPT_EXITING, PIN.NMI_EXITING, PIN.VIRTUAL_NMIS, PIN.ACTIVATE_VMX_PREEMPTION_TIMER);
@@ -90,6 +149,7 @@ function sapphireRapids(): Profile {
     EPT_VPID_CAP.INVEPT_SINGLE_CONTEXT | EPT_VPID_CAP.INVEPT_ALL_CONTEXT | EPT_VPID_CAP.INVVPID |
     EPT_VPID_CAP.INVVPID_INDIVIDUAL_ADDRESS | EPT_VPID_CAP.INVVPID_SINGLE_CONTEXT | EPT_VPID_CAP.INVVPID_ALL_CONTEXT |
     EPT_VPID_CAP.INVVPID_SINGLE_CONTEXT_RETAINING_GLOBALS;
+  const cr4 = (SUPPORTED_CR4 | CR4.SMXE) >>> 0;
   const m = new Map<number, bigint>([
     [MSR.IA32_VMX_BASIC, encodeVmxBasic({
       revisionId: 0x4, regionSize: 4096, memoryType: 6, insOutsInfo: true, trueControls: true,
@@ -101,13 +161,13 @@ function sapphireRapids(): Profile {
     [MSR.IA32_VMX_ENTRY_CTLS, allowed(ENTRY_DEFAULT1, entry1)],
     [MSR.IA32_VMX_MISC, encodeVmxMisc({
       preemptionTimerRate: 5, storeEferLma: true, activityHlt: true, activityShutdown: true,
-      activityWaitForSipi: true, cr3TargetCount: 4, maxMsrListCode: 0, vmwriteAnyField: true,
+      activityWaitForSipi: true, intelPt: true, cr3TargetCount: 4, maxMsrListCode: 0, vmwriteAnyField: true,
       zeroLengthInjection: true,
     })],
     [MSR.IA32_VMX_CR0_FIXED0, BigInt(or(CR0.PE, CR0.NE, CR0.PG))],
     [MSR.IA32_VMX_CR0_FIXED1, 0xffffffffn],
     [MSR.IA32_VMX_CR4_FIXED0, BigInt(CR4.VMXE)],
-    [MSR.IA32_VMX_CR4_FIXED1, BigInt(SUPPORTED_CR4)],
+    [MSR.IA32_VMX_CR4_FIXED1, BigInt(cr4)],
     [MSR.IA32_VMX_PROCBASED_CTLS2, allowed(0, proc2)],
     [MSR.IA32_VMX_EPT_VPID_CAP, ept],
     [MSR.IA32_VMX_TRUE_PINBASED_CTLS, allowed(PIN_DEFAULT1, pin1)],
@@ -122,7 +182,9 @@ function sapphireRapids(): Profile {
     cpuidSignature: 0x000806f8,
     brand: 'Intel(R) Xeon(R) Platinum 8480+ (vmx-conformance reference model)',
     vmxMsrs: m,
-    featureControlAtReset: FEATURE_CONTROL.LOCK | FEATURE_CONTROL.VMX_OUTSIDE_SMX,
+    featureControlAtReset: FEATURE_CONTROL.LOCK | FEATURE_CONTROL.VMX_OUTSIDE_SMX | FEATURE_CONTROL_EXT.SGX_ENABLE,
+    features: { smx: true, sgx: true, xsaves: true, intelPt: true },
+    cr4Supported: cr4,
     tscHz: 2_000_000_000,
   };
 }
@@ -133,6 +195,8 @@ function sapphireRapids(): Profile {
  * no unrestricted guest (so no IA32_VMX_EPT_VPID_CAP), no save/load of IA32_PAT/IA32_EFER, only the HLT
  * activity state, and VMWRITE to VM-exit information fields fails (IA32_VMX_MISC[29] = 0).
  * Secondary controls: descriptor-table exiting, enable RDTSCP, WBINVD exiting. MAXPHYADDR 36.
+ * None of the features outside VMX (no SMX, so CR4.SMXE is reserved; no SGX; no XSAVES or IA32_XSS; no
+ * Intel PT).
  */
 function minimal(): Profile {
   const pin1 = or(PIN.EXTERNAL_INTERRUPT_EXITING, PIN.NMI_EXITING, PIN.VIRTUAL_NMIS);
@@ -161,14 +225,16 @@ function minimal(): Profile {
     brand: 'vmx-conformance minimal VMX processor',
     vmxMsrs: m,
     featureControlAtReset: FEATURE_CONTROL.LOCK | FEATURE_CONTROL.VMX_OUTSIDE_SMX,
+    features: { smx: false, sgx: false, xsaves: false, intelPt: false },
+    cr4Supported: SUPPORTED_CR4,
     tscHz: 2_000_000_000,
   };
 }
 
 /**
- * CR4 bits this machine implements (a write setting any other bit raises #GP(0)): VME … OSXMMEXCPT, UMIP,
- * VMXE, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE. Not implemented: LA57 (paging is 4-level), SMXE,
- * KL, CET, PKS.
+ * CR4 bits every profile here implements (a write setting any other bit raises #GP(0)): VME … OSXMMEXCPT,
+ * UMIP, VMXE, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE. SMXE exists only with SMX (Profile.cr4Supported).
+ * Not implemented: LA57 (paging is 4-level), KL, CET, PKS.
  */
 export const SUPPORTED_CR4 = or(
   CR4.VME, CR4.PVI, CR4.TSD, CR4.DE, CR4.PSE, CR4.PAE, CR4.MCE, CR4.PGE, CR4.PCE, CR4.OSFXSR, CR4.OSXMMEXCPT,

@@ -37,11 +37,13 @@ describe('reference implementation: hello and reset', () => {
     const impl = createReferenceImplementation();
     const spr = await impl.reset({});
     expect(spr.physicalAddressWidth).to.equal(46);
-    expect(spr.msrs.IA32_FEATURE_CONTROL).to.equal(5n);
+    // Lock, VMX outside SMX, and SGX global enable (bit 18): firmware that enables SGX on a Sapphire Rapids part.
+    expect(spr.msrs.IA32_FEATURE_CONTROL).to.equal(0x40005n);
     expect(spr.msrs.IA32_VMX_TRUE_PROCBASED_CTLS).to.be.a('bigint');
     expect(spr.msrs.IA32_VMX_EPT_VPID_CAP).to.be.a('bigint');
     const min = await impl.reset({ profile: 'minimal', processors: 2 });
     expect(min.processors).to.equal(2);
+    expect(min.msrs.IA32_FEATURE_CONTROL).to.equal(5n);
     expect(min.msrs.IA32_VMX_TRUE_PROCBASED_CTLS).to.equal(undefined);
     expect(min.msrs.IA32_VMX_EPT_VPID_CAP).to.equal(undefined);
   });
@@ -52,7 +54,7 @@ describe('reference implementation: hello and reset', () => {
     expect(s.cr4 & 0x2000n).to.equal(0n);
     expect(s['msr:0xc0000080']).to.equal(0xd01n);
     expect([s['cs.selector'], s['ss.selector'], s['tr.selector'], s['tr.limit']]).to.deep.equal([8n, 0x10n, 0x18n, 0x67n]);
-    expect([s.cpl, s['vmx.mode'], s['msr:0x3a']]).to.deep.equal([0n, 0n, 5n]);
+    expect([s.cpl, s['vmx.mode'], s['msr:0x3a']]).to.deep.equal([0n, 0n, 0x40005n]);
   });
 });
 

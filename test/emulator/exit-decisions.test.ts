@@ -8,7 +8,7 @@ import { ioExits, msrExits, shadowBitmapExits } from '../../src/emulator/nonroot
 import { cltsExits, lmswExits, maskedCrWrite, movToCr0or4Exits, movToCr3Exits, shadowedCr } from '../../src/emulator/nonroot/cr-access';
 import { exceptionExits } from '../../src/emulator/nonroot/events';
 import type { ExitingInstruction } from '../../src/emulator/x86/platform';
-import { readyMachine, w } from './fixture';
+import { permissiveMachine, readyMachine, w } from './fixture';
 
 const IO_A = 0x60000;
 const IO_B = 0x61000;
@@ -77,19 +77,49 @@ describe('the exit table (SDM 26.1.2, 26.1.3)', () => {
     f.instruction = 'RDTSCP';
     expect(decideExit(c.cpu, c.cpu.current!, f)).to.equal(EXIT.RDTSCP);
   });
-  it('XSAVES exits iff the XSS-exiting bitmap meets XCR0 | IA32_XSS', () => {
+  it('XSAVES/XRSTORS exit iff EDX:EAX, IA32_XSS and the XSS-exiting bitmap share a set bit (XCR0 plays no part)', () => {
     const c = readyMachine();
     const f = c.cpu.facts;
-    f.instruction = 'XSAVES';
     w(c.cpu, 'PRIMARY_PROC_BASED_VM_EXEC_CONTROL', c.m.caps.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS);
     w(c.cpu, 'SECONDARY_VM_EXEC_CONTROL', PROC2.ENABLE_XSAVES_XRSTORS);
-    w(c.cpu, 'XSS_EXIT_BITMAP', 1n << 40n);
-    expect(decideExit(c.cpu, c.cpu.current!, f)).to.equal(NO_EXIT);
-    w(c.cpu, 'XSS_EXIT_BITMAP', 1); // XCR0 bit 0 (x87) is always set
-    expect(decideExit(c.cpu, c.cpu.current!, f)).to.equal(EXIT.XSAVES);
+    for (const i of ['XSAVES', 'XRSTORS'] as ExitingInstruction[]) {
+      f.instruction = i;
+      const reason = i === 'XSAVES' ? EXIT.XSAVES : EXIT.XRSTORS;
+      c.cpu.msrStore.set(0xda0, 0n);
+      f.value = 0xffffffffffffffffn;
+      w(c.cpu, 'XSS_EXIT_BITMAP', 0xffffffffffffffffn);
+      expect(decideExit(c.cpu, c.cpu.current!, f), `${i}: IA32_XSS = 0`).to.equal(NO_EXIT); // XCR0 bit 0 is set, yet no exit
+      c.cpu.msrStore.set(0xda0, 0x100n);
+      expect(decideExit(c.cpu, c.cpu.current!, f), `${i}: all three share bit 8`).to.equal(reason);
+      f.value = 0xffn;
+      expect(decideExit(c.cpu, c.cpu.current!, f), `${i}: EDX:EAX lacks bit 8`).to.equal(NO_EXIT);
+      f.value = 0x100n;
+      w(c.cpu, 'XSS_EXIT_BITMAP', 0xfeffn);
+      expect(decideExit(c.cpu, c.cpu.current!, f), `${i}: the bitmap lacks bit 8`).to.equal(NO_EXIT);
+    }
   });
-  it('ENCLS is #UD without SGX even when the ENCLS-exiting bitmap asks for an exit (the #UD has priority)', () => {
+  it('ENCLS exits by the ENCLS-exiting bitmap (bit EAX, or bit 63 for EAX ≥ 63) under "enable ENCLS exiting"', () => {
     const c = readyMachine();
+    const f = c.cpu.facts;
+    f.instruction = 'ENCLS';
+    w(c.cpu, 'PRIMARY_PROC_BASED_VM_EXEC_CONTROL', c.m.caps.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS);
+    w(c.cpu, 'SECONDARY_VM_EXEC_CONTROL', 0);
+    w(c.cpu, 'ENCLS_EXITING_BITMAP', 0xffffffffffffffffn);
+    f.operand1 = 0n;
+    expect(decideExit(c.cpu, c.cpu.current!, f), 'control clear').to.equal(NO_EXIT);
+    w(c.cpu, 'SECONDARY_VM_EXEC_CONTROL', PROC2.ENABLE_ENCLS_EXITING);
+    const cases: [bigint, bigint, number][] = [
+      [0n, 1n, EXIT.ENCLS], [0n, 2n, NO_EXIT], [5n, 1n << 5n, EXIT.ENCLS], [62n, 1n << 62n, EXIT.ENCLS],
+      [63n, 1n << 63n, EXIT.ENCLS], [0xffffffffn, 1n << 63n, EXIT.ENCLS], [70n, 1n << 62n, NO_EXIT], [3n, 1n << 63n, NO_EXIT],
+    ];
+    for (const [eax, bitmap, want] of cases) {
+      f.operand1 = eax;
+      w(c.cpu, 'ENCLS_EXITING_BITMAP', bitmap);
+      expect(decideExit(c.cpu, c.cpu.current!, f), `EAX ${eax}, bitmap ${bitmap.toString(16)}`).to.equal(want);
+    }
+  });
+  it('ENCLS is #UD on a processor without SGX even when the ENCLS-exiting bitmap asks for an exit (the #UD has priority)', () => {
+    const c = permissiveMachine({ features: { smx: false, sgx: false, xsaves: false, intelPt: false } });
     const f = c.cpu.facts;
     f.instruction = 'ENCLS';
     w(c.cpu, 'PRIMARY_PROC_BASED_VM_EXEC_CONTROL', c.m.caps.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS);

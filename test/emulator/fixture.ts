@@ -5,7 +5,7 @@
  */
 import { CR4, ENTRY_CTL, EXIT_CTL, F, type VmcsFieldId } from '../../src/arch';
 import { Machine } from '../../src/emulator/machine';
-import { profileByName } from '../../src/emulator/profiles';
+import { profileByName, type Profile } from '../../src/emulator/profiles';
 import type { LogicalProcessor } from '../../src/emulator/processor';
 import { RESET_LAYOUT } from '../../src/emulator/reset';
 import { vmxon } from '../../src/emulator/vmx/operation';
@@ -125,15 +125,19 @@ export function readyMachine(profile = 'xeon-sapphire-rapids'): { m: Machine; cp
 
 /**
  * A test-only profile on which every control may be 1 (allowed-1 all ones), so rules about features no
- * shipped profile offers (APIC virtualization, posted interrupts, PML, #VE …) can be exercised.
+ * shipped profile offers (APIC virtualization, posted interrupts, PML, #VE …) can be exercised. `overrides`
+ * replaces other profile facts (e.g. the processor features outside VMX).
  */
-export function permissiveMachine(): { m: Machine; cpu: LogicalProcessor } {
+let variants = 0;
+export function permissiveMachine(overrides: Partial<Profile> = {}): { m: Machine; cpu: LogicalProcessor } {
   const base = profileByName('xeon-sapphire-rapids')!;
   const msrs = new Map(base.vmxMsrs);
   const all1 = (addr: number) => msrs.set(addr, (0xffffffffn << 32n) | (msrs.get(addr)! & 0xffffffffn));
   for (const a of [0x481, 0x482, 0x483, 0x484, 0x48b, 0x48d, 0x48e, 0x48f, 0x490]) all1(a);
   // Keep the reserved bits that must be 0 (primary bit 0 and 18 excepted: every bit allowed here).
-  const m = new Machine({ ...base, name: 'permissive-test', vmxMsrs: msrs }, 1, 32 * 1024 * 1024);
+  // Capabilities are cached by profile name (machine.ts), so a variant needs a name of its own.
+  const name = Object.keys(overrides).length === 0 ? 'permissive-test' : `permissive-test-${++variants}`;
+  const m = new Machine({ ...base, vmxMsrs: msrs, ...overrides, name }, 1, 32 * 1024 * 1024);
   const cpu = m.cpus[0];
   enterRoot(m, cpu);
   validVmcs(m, cpu);

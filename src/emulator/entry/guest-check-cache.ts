@@ -4,9 +4,12 @@
  * Every rule is a deterministic function of what it reads: VMCS fields (through the EntryContext accessors,
  * which record them), the capability MSRs (fixed per machine), values derived from control fields, and
  * possibly memory. Evaluated again on the same field values it takes the same path and gives the same answer.
- * So after all rules passed, only rules that read a field whose value has changed since (Vmcs.dirtyList:
- * VMWRITEs and VM-exit saves), and rules that read memory, need evaluating at the next VM entry. A change to any
- * control or host-state field (Vmcs.ctlGen) or a VMPTRLD from memory drops the cache and all rules run.
+ * So after all rules passed, only rules that read a field whose value has changed since, and rules that read
+ * memory, need evaluating at the next VM entry. The fields that may have changed are Vmcs.dirtyList (VMWRITEs
+ * and VM-exit saves since the last check); one whose value is again the value it had when the rules last
+ * passed (a VM exit saves RIP, the VMM writes it back advanced to where the guest resumes) counts as
+ * unchanged. A change to any control or host-state field (Vmcs.ctlGen) or a VMPTRLD from memory drops the
+ * cache and all rules run.
  * Rules are evaluated in their global order, so the rule reported for a failure is the one a full check
  * would report.
  */
@@ -31,6 +34,9 @@ class GuestCheckCache {
   affected = new Int32Array(0);
   mark = new Uint32Array(0);
   stamp = 0;
+  /** Every field's value when the rules last all passed. */
+  readonly passedLo = new Uint32Array(FIELD_COUNT);
+  readonly passedHi = new Uint32Array(FIELD_COUNT);
 }
 
 const OK = 1;
@@ -81,6 +87,8 @@ function full(x: EntryContext, vmcs: Vmcs, rules: readonly EntryRule[]): EntryRu
   rebuildDependents(c);
   c.valid = true;
   c.ctlGen = vmcs.ctlGen;
+  c.passedLo.set(vmcs.lo);
+  c.passedHi.set(vmcs.hi);
   return null;
 }
 
@@ -105,9 +113,13 @@ function incremental(x: EntryContext, vmcs: Vmcs, c: GuestCheckCache): EntryRule
     c.mark[always[k]] = stamp;
     c.affected[n++] = always[k];
   }
+  const lo = vmcs.lo;
+  const hi = vmcs.hi;
+  const dirty = vmcs.dirtyList;
   for (let k = 0; k < vmcs.dirtyCount; k++) {
-    const list = c.dependents[vmcs.dirtyList[k]];
-    if (list === undefined) continue;
+    const d = dirty[k];
+    const list = c.dependents[d];
+    if (list === undefined || (lo[d] === c.passedLo[d] && hi[d] === c.passedHi[d])) continue;
     for (let j = 0; j < list.length; j++) {
       const i = list[j];
       if (c.mark[i] !== stamp) {
@@ -137,5 +149,10 @@ function incremental(x: EntryContext, vmcs: Vmcs, c: GuestCheckCache): EntryRule
     }
   }
   if (rebuild) rebuildDependents(c);
+  for (let k = 0; k < vmcs.dirtyCount; k++) {
+    const d = dirty[k];
+    c.passedLo[d] = lo[d];
+    c.passedHi[d] = hi[d];
+  }
   return null;
 }

@@ -16,15 +16,12 @@ import * as ns_bitmaps from './bitmaps';
 import * as ns_cr_access from './cr-access';
 import * as ns_tsc from './tsc';
 // Imported bindings rebound once: under tsx (esbuild CommonJS) each use of an import is a getter call.
-const { PROC, PROC2 } = ns_arch;
+const { MSR, PROC, PROC2 } = ns_arch;
 const { V } = ns_vmcs_layout;
 const { EXIT_TABLE } = ns_exit_table;
 const { ioExits, msrExits, shadowBitmapExits } = ns_bitmaps;
 const { cltsExits, lmswExits, movToCr0or4Exits, movToCr3Exits } = ns_cr_access;
 const { tscNow } = ns_tsc;
-
-/** CPUID.(EAX=7,ECX=0):EBX.SGX[bit 2] is 0 on every profile here (cpuid.ts), so SGX can never be enabled. */
-const SGX_ENABLED = false;
 
 /** No VM exit: the instruction proceeds (with the changed behaviour of 26.3). */
 export const NO_EXIT = -1;
@@ -96,16 +93,16 @@ function special(cpu: LogicalProcessor, vmcs: Vmcs, f: InstructionFacts, rule: S
       return (primary(vmcs) & PROC.INVLPG_EXITING) !== 0;
     case 'xss-exiting-bitmap': {
       if ((p2 & PROC2.ENABLE_XSAVES_XRSTORS) === 0) { specialUd = UD_INSTEAD; return false; }
-      // Exit iff the XSS-exiting bitmap has a bit set that is also set in XCR0 | IA32_XSS (SDM 26.1.3).
-      const xss = cpu.msrStore.get(0xda0) ?? 0n;
-      const xcr0 = cpu.executor?.xcr0(cpu) ?? 1n;
-      return (vmcs.get64(V.XSS_EXIT_BITMAP) & (xcr0 | xss)) !== 0n;
+      // Exit iff some bit is set in all three of EDX:EAX (f.value, the instruction mask), IA32_XSS and the
+      // XSS-exiting bitmap (SDM 26.1.3 "XRSTORS", "XSAVES"). XCR0 plays no part: user state never exits.
+      const xss = cpu.msrStore.get(MSR.IA32_XSS) ?? 0n;
+      return (BigInt.asUintN(64, f.value) & xss & vmcs.get64(V.XSS_EXIT_BITMAP)) !== 0n;
     }
     case 'encls-exiting-bitmap': {
-      // ENCLS is #UD unless SGX is enabled (IA32_FEATURE_CONTROL[18]; SDM Vol. 3D "ENCLS"), and that #UD has
-      // priority over the VM exit (26.1.1). This machine has no SGX, so ENCLS is always #UD here; the bitmap
-      // rule below is what decides on a processor with SGX enabled.
-      if (!SGX_ENABLED) { specialUd = UD_INSTEAD; return false; }
+      // ENCLS is #UD unless the processor enumerates SGX1 (SDM Vol. 3D "ENCLS" Operation, checked with CPL by
+      // the interpreter before this decision: that #UD has priority over the VM exit, 26.1.1). The VM exit
+      // comes before the IA32_FEATURE_CONTROL.SGX_ENABLE #GP, so it does not depend on SGX being enabled.
+      if (!cpu.caps.profile.features.sgx) { specialUd = UD_INSTEAD; return false; }
       if ((p2 & PROC2.ENABLE_ENCLS_EXITING) === 0) return false;
       const eax = Number(BigInt.asUintN(32, f.operand1));
       const bit = BigInt(eax < 63 ? eax : 63);

@@ -62,7 +62,7 @@ function qualification(f: InstructionFacts, reason: number): number | bigint {
       // Bit 0: the address-range monitoring hardware was armed (the interpreter passes it in `value`).
       return Number(f.value & 1n);
     default:
-      return DISPLACEMENT_QUALIFICATION.has(f.instruction) && f.memoryOperand ? f.displacement : 0;
+      return f.memoryOperand && DISPLACEMENT_QUALIFICATION.has(f.instruction) ? f.displacement : 0;
   }
 }
 

@@ -30,3 +30,36 @@ export function joinSigned(lo: number, hi: number): number {
 export function joinUnsigned(lo: number, hi: number): number {
   return (hi >>> 0) * 4294967296 + (lo >>> 0);
 }
+
+/**
+ * A one-entry memo of the conversion between a 64-bit bigint and its unsigned 32-bit halves, for registers
+ * the processor keeps as bigints (DR7, IA32_DEBUGCTL, IA32_PAT …) that every VM entry and exit moves to or
+ * from the VMCS. Converting costs several bigint allocations; the value rarely changes between transitions.
+ * Pure memoization: for every input the answer is the conversion's, whatever was asked before.
+ */
+export class HalvesMemo {
+  /** The halves of the last conversion. */
+  lo = 0;
+  hi = 0;
+  /** Its unsigned bigint form (BigInt.asUintN(64, ·) of the value split, or the value joined). */
+  private big = 0n;
+
+  /** Split v (modulo 2^64) into this.lo / this.hi. */
+  split(v: bigint): void {
+    if (v === this.big) return;
+    const u = BigInt.asUintN(64, v);
+    this.lo = Number(u & 0xffffffffn);
+    this.hi = Number(u >> 32n);
+    this.big = u;
+  }
+
+  /** The unsigned bigint of halves (lo, hi), each an unsigned 32-bit number. */
+  join(lo: number, hi: number): bigint {
+    if (lo !== this.lo || hi !== this.hi) {
+      this.big = (BigInt(hi) << 32n) | BigInt(lo);
+      this.lo = lo;
+      this.hi = hi;
+    }
+    return this.big;
+  }
+}

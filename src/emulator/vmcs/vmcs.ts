@@ -39,9 +39,15 @@ export class Vmcs {
     this.address = address;
   }
 
-  /** Store a field (value already truncated to the field's width by the caller); records what changed. */
+  /**
+   * Store a field (value already truncated to the field's width by the caller); records what changed.
+   * VM exits store some fifty fields, nearly all unchanged: the unchanged case is a compare, and the
+   * recording is in `changed`, out of line.
+   */
   write(d: number, lo: number, hi: number): void {
-    if (this.lo[d] === lo >>> 0 && this.hi[d] === hi >>> 0) return;
+    if (this.lo[d] !== lo >>> 0 || this.hi[d] !== hi >>> 0) this.changed(d, lo, hi);
+  }
+  private changed(d: number, lo: number, hi: number): void {
     this.lo[d] = lo;
     this.hi[d] = hi;
     if (CTL_OR_HOST[d] !== 0) this.ctlGen++;
@@ -56,11 +62,11 @@ export class Vmcs {
   }
   /** Store a 32-bit (or narrower) field. */
   write32(d: number, v: number): void {
-    this.write(d, v >>> 0, 0);
+    if (this.lo[d] !== v || this.hi[d] !== 0) this.write(d, v >>> 0, 0);
   }
   /** Store a natural-width or 64-bit field from a signed-number address (state.ts convention). */
   writeNum(d: number, v: number): void {
-    this.write(d, v >>> 0, Math.floor(v / 4294967296) >>> 0);
+    if (this.lo[d] !== v || this.hi[d] !== 0) this.write(d, v >>> 0, Math.floor(v / 4294967296) >>> 0);
   }
   write64(d: number, v: bigint): void {
     const u = BigInt.asUintN(64, v);

@@ -302,13 +302,22 @@ export class DecodeCache {
     return bitness === 64 ? 0 : bitness === 32 ? 1 : 2;
   }
 
+  /** The last page looked up (a page's CodePage never changes until clear()): most fetches repeat it. */
+  private lastPage = -1;
+  private lastBitness = 0;
+  private last: CodePage | undefined = undefined;
+
   page(physPage: number, bitness: number): CodePage {
+    if (physPage === this.lastPage && bitness === this.lastBitness) return this.last!;
     const m = this.maps[DecodeCache.slot(bitness)];
     let p = m.get(physPage);
     if (p === undefined) {
       p = new CodePage();
       m.set(physPage, p);
     }
+    this.lastPage = physPage;
+    this.lastBitness = bitness;
+    this.last = p;
     return p;
   }
 
@@ -323,6 +332,8 @@ export class DecodeCache {
   /** Drop everything (tests, memory reset). */
   clear(): void {
     for (const m of this.maps) m.clear();
+    this.lastPage = -1;
+    this.last = undefined;
   }
 }
 

@@ -4,8 +4,9 @@
  * and the cached mode and translation settings.
  *
  * Faults travel as a thrown preallocated sentinel (FAULT): handlers call `fault(x, vector, code)` deep inside
- * an access and the run loop catches it once, outside the hot loop. STOP ends the run (VM exit, HLT,
- * shutdown) the same way from places that cannot return a status.
+ * an access and the run loop catches it once, outside the hot loop. A VM exit caused by an instruction ends
+ * the run by the handler's result (STOPPED); STOP ends it the same way by a throw from places that cannot
+ * return a status (an EPT exit during a page walk).
  */
 import type { PhysicalMemory } from '../memory';
 import type { RegisterFile } from '../state';
@@ -19,8 +20,14 @@ export const STOP: { readonly kind: 'stop' } = Object.freeze({ kind: 'stop' });
 
 /** Handler results. */
 export const NEXT = 0;
-/** Stop the run loop after this instruction (VM exit happened, HLT, context changed). */
+/** Stop the run loop after this instruction (HLT, context changed); the interrupt shadow still counts it. */
 export const HALT_RUN = 1;
+/**
+ * Stop the run loop now: the instruction caused a VM exit (or VMLAUNCH/VMRESUME entered a guest), so the
+ * processor left the context it ran in. Same as a thrown STOP: the instruction counts as a step, nothing
+ * else happens in this run (no interrupt-shadow bookkeeping).
+ */
+export const STOPPED = 2;
 
 /** State of one logical processor that the interpreter keeps between runs (not in RegisterFile). */
 export class PerCpu {

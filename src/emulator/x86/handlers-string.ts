@@ -22,9 +22,9 @@ import { fault } from './exec';
 const { getReg, rdSize, rdSys32, setReg, wrSize } = ns_access;
 const { alu, alu64 } = ns_alu;
 const { K_IMM } = ns_decode;
-const { GP } = ns_exec;
+const { GP, STOPPED } = ns_exec;
 const { DF, getZF } = ns_flags;
-const { intercept, ioStringInfo, resetFacts } = ns_hooks;
+const { interceptExited, ioStringInfo, resetFacts } = ns_hooks;
 const { checkCanonical } = ns_paging;
 
 const TWO32 = 4294967296;
@@ -64,7 +64,7 @@ export const inH: Handler = (x, i) => {
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'IN');
     ioFacts(x, i, port, size, true, false);
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   x.cpu.runSteps = x.steps;
   const v = x.platform.portIn(x.cpu, port, size);
@@ -80,7 +80,7 @@ export const outH: Handler = (x, i) => {
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'OUT');
     ioFacts(x, i, port, size, false, false);
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   x.cpu.runSteps = x.steps;
   x.platform.portOut(x.cpu, port, size, getReg(x, 0, size, 0));
@@ -225,7 +225,7 @@ function ioString(isIn: boolean): Handler {
       f.linearAddress = BigInt.asUintN(64, BigInt(isIn ? strLa(x, 0, index(x, 7, i.addr)) : strLa(x, i.seg, index(x, 6, i.addr))));
       f.segment = isIn ? 0 : i.seg;
       f.instructionInfo = ioStringInfo(i, !isIn);
-      intercept(x, i);
+      if (interceptExited(x, i)) return STOPPED;
     }
     return repeat(x, i, false, body);
   };

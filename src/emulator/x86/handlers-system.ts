@@ -20,13 +20,14 @@ import * as ns_hooks from './hooks';
 import * as ns_paging from './paging';
 import * as ns_segments from './segments';
 import { fault, UnsupportedInstructionError } from './exec';
+import { ENCLS_LAST_SGX1_LEAF, ENCLS_LAST_SGX2_LEAF, ENCLS_LEAF, FEATURE_CONTROL_EXT, GETSEC_LEAF, PT_STATE_MSR_ORDER, PT_STATE_USED_BYTES, RTIT_CTL, RTIT_MSR, XSTATE } from '../../arch/processor-features';
 // Imported bindings rebound to module constants: under tsx/esbuild's CommonJS output each use of an
 // imported name is a getter call, which costs on the hot path.
 const { ea, memLa, offsetOf, rd64, rdSize, readOp, reg64, setReg, setReg64, wr16, wr32, wr64, wrSys8, bigFromHalves, rd16, rd32, setSp, getSp } = ns_access;
 const { K_MEM } = ns_decode;
-const { GP, NP, UD } = ns_exec;
+const { GP, NP, STOPPED, UD } = ns_exec;
 const { CF, ARITH, RF, materialize, setStatus } = ns_flags;
-const { beforeHook, checked, descriptorTableInfo, intercept, ldtTrInfo, memoryFacts, memoryInfo, randInfo, resetFacts, invInfo } = ns_hooks;
+const { beforeHook, checkedExited, descriptorTableInfo, interceptExited, ldtTrInfo, memoryFacts, memoryInfo, randInfo, resetFacts, invInfo } = ns_hooks;
 const { checkCanonical } = ns_paging;
 const { accessRights, desc, descriptorBase, descriptorLimit, loadDataSegment, readDescriptor, setSegment, updateMode, AR_UNUSABLE } = ns_segments;
 
@@ -79,7 +80,7 @@ function edxEaxValue(x: Exec): bigint {
 export const cpuid: Handler = (x, i) => {
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'CPUID');
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   const leaf = x.lo[0];
   const sub = x.lo[1];
@@ -93,28 +94,32 @@ export const hlt: Handler = (x, i) => {
   requireCpl0(x);
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'HLT');
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   // The processor enters the HLT state; RIP already points past HLT (SDM Vol. 2 HLT).
   x.cpu.activityState = 1;
   return 1;
 };
 
-function rdtscCommon(x: Exec, i: Insn, which: 'RDTSC' | 'RDTSCP'): bigint {
+/** The #GP rule and the VM-exit decision of RDTSC/RDTSCP: true when the instruction caused a VM exit. */
+function rdtscExited(x: Exec, i: Insn, which: 'RDTSC' | 'RDTSCP'): boolean {
   if ((x.regs.cr4 & CR4_TSD) !== 0 && x.regs.cpl > 0 && (x.regs.cr0 & CR0_PE) !== 0) fault(x, GP, 0);
-  if (x.cpu.nonRoot) {
-    resetFacts(x, i, which);
-    intercept(x, i);
-  }
+  if (!x.cpu.nonRoot) return false;
+  resetFacts(x, i, which);
+  return interceptExited(x, i);
+}
+function readTsc(x: Exec): bigint {
   x.cpu.runSteps = x.steps;
   return x.platform.rdtsc(x.cpu);
 }
 export const rdtsc: Handler = (x, i) => {
-  edxEax(x, rdtscCommon(x, i, 'RDTSC'));
+  if (rdtscExited(x, i, 'RDTSC')) return STOPPED;
+  edxEax(x, readTsc(x));
   return 0;
 };
 export const rdtscp: Handler = (x, i) => {
-  const tsc = rdtscCommon(x, i, 'RDTSCP');
+  if (rdtscExited(x, i, 'RDTSCP')) return STOPPED;
+  const tsc = readTsc(x);
   x.cpu.runSteps = x.steps;
   const aux = x.platform.rdmsr(x.cpu, MSR_TSC_AUX) ?? 0n;
   edxEax(x, tsc);
@@ -128,7 +133,7 @@ export const rdpmc: Handler = (x, i) => {
   if (r.cpl > 0 && (r.cr4 & CR4_PCE) === 0 && (r.cr0 & CR0_PE) !== 0) fault(x, GP, 0);
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'RDPMC');
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   const ecx = x.lo[1];
   // General-purpose counters are IA32_PMCn (0xC1 + n); ECX bit 30 selects fixed counters IA32_FIXED_CTRn (0x309 + n).
@@ -146,7 +151,7 @@ export const rdmsr: Handler = (x, i) => {
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'RDMSR');
     x.cpu.facts.msr = msr;
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   beforeHook(x);
   x.cpu.runSteps = x.steps;
@@ -165,7 +170,7 @@ export const wrmsr: Handler = (x, i) => {
     resetFacts(x, i, 'WRMSR');
     x.cpu.facts.msr = msr;
     x.cpu.facts.value = value;
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   beforeHook(x);
   x.cpu.runSteps = x.steps;
@@ -253,9 +258,9 @@ export const movToCr: Handler = (x, i) => {
     f.crOrDr = cr;
     f.gpr = i.r1;
     f.value = value;
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
     beforeHook(x);
-    checked(x, i, x.platform.writeCr(x.cpu, cr, value));
+    if (checkedExited(x, i, x.platform.writeCr(x.cpu, cr, value))) return STOPPED;
     x.regs.rip = x.ripCur + i.len;
   } else {
     writeCrDirect(x, cr, value);
@@ -274,7 +279,7 @@ export const movFromCr: Handler = (x, i) => {
     const f = x.cpu.facts;
     f.crOrDr = cr;
     f.gpr = i.r0;
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
     v = x.platform.readCr(x.cpu, cr);
   } else {
     v = crValue(x, cr);
@@ -305,7 +310,7 @@ function movDr(toDr: boolean): Handler {
       f.crOrDr = dr;
       f.gpr = gpr;
       f.toRegister = toDr;
-      intercept(x, i);
+      if (interceptExited(x, i)) return STOPPED;
     }
     if (dr === 4 || dr === 5) {
       if ((x.regs.cr4 & CR4_DE) !== 0) fault(x, UD, -1);
@@ -332,26 +337,29 @@ function setReg64Big(x: Exec, r: number, v: bigint): void {
 export const movToDr = movDr(true);
 export const movFromDr = movDr(false);
 
-/** Write CR0 from CLTS/LMSW: through the platform in non-root operation (host-owned bits, SDM 26.3). */
-function writeCr0(x: Exec, i: Insn, n: number): void {
+/**
+ * Write CR0 from CLTS/LMSW: through the platform in non-root operation (host-owned bits, SDM 26.3).
+ * True when that caused a VM exit (the handler returns STOPPED).
+ */
+function writeCr0Exited(x: Exec, i: Insn, n: number): boolean {
   if (x.cpu.nonRoot) {
     beforeHook(x);
-    checked(x, i, x.platform.writeCr(x.cpu, 0, BigInt(n >>> 0)));
+    if (checkedExited(x, i, x.platform.writeCr(x.cpu, 0, BigInt(n >>> 0)))) return true;
     x.regs.rip = x.ripCur + i.len;
   } else {
     x.regs.cr0 = n >>> 0;
   }
   afterCrWrite(x, 0);
+  return false;
 }
 
 export const clts: Handler = (x, i) => {
   requireCpl0(x);
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'CLTS');
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
-  writeCr0(x, i, x.regs.cr0 & ~CR0_TS);
-  return 0;
+  return writeCr0Exited(x, i, x.regs.cr0 & ~CR0_TS) ? STOPPED : 0;
 };
 
 /** LMSW: loads CR0[3:0]; it can set PE but not clear it (SDM Vol. 2 LMSW). The source is read before the exit decision. */
@@ -365,11 +373,10 @@ export const lmsw: Handler = (x, i) => {
     f.value = BigInt(src);
     if (i.k0 === K_MEM) memoryFacts(x, i, la);
     else f.gpr = i.r0;
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   const cr0 = x.regs.cr0;
-  writeCr0(x, i, (cr0 & ~0xe) | (src & 0xe) | ((cr0 | src) & 1));
-  return 0;
+  return writeCr0Exited(x, i, (cr0 & ~0xe) | (src & 0xe) | ((cr0 | src) & 1)) ? STOPPED : 0;
 };
 
 /** SMSW: in non-root operation reads CR0 through the read shadow (SDM 26.3). Never causes a VM exit. */
@@ -386,7 +393,7 @@ function simpleExiting(what: 'INVD' | 'WBINVD'): Handler {
     requireCpl0(x);
     if (x.cpu.nonRoot) {
       resetFacts(x, i, what);
-      intercept(x, i);
+      if (interceptExited(x, i)) return STOPPED;
     }
     return 0;
   };
@@ -403,7 +410,7 @@ export const invlpg: Handler = (x, i) => {
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'INVLPG');
     memoryFacts(x, i, la);
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   x.tlb.flushPage(la);
   x.codeBase = NaN;
@@ -421,7 +428,7 @@ export const invpcid: Handler = (x, i) => {
     const f = x.cpu.facts;
     f.instructionInfo = invInfo(i);
     f.operand1 = type;
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   const dlo = rd64(x, la);
   const dhi = x.tHi;
@@ -454,7 +461,7 @@ function descriptorTable(identity: 0 | 1 | 2 | 3): Handler {
       resetFacts(x, i, what);
       memoryFacts(x, i, la);
       x.cpu.facts.instructionInfo = descriptorTableInfo(i, identity);
-      intercept(x, i);
+      if (interceptExited(x, i)) return STOPPED;
     }
     const r = x.regs;
     if (identity >= 2) {
@@ -498,7 +505,7 @@ function ldtTr(identity: 0 | 1 | 2 | 3): Handler {
       resetFacts(x, i, what);
       if (i.k0 === K_MEM) memoryFacts(x, i, la);
       x.cpu.facts.instructionInfo = ldtTrInfo(i, identity);
-      intercept(x, i);
+      if (interceptExited(x, i)) return STOPPED;
     }
     const r = x.regs;
     if (identity < 2) {
@@ -566,7 +573,7 @@ export const monitor: Handler = (x, i) => {
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'MONITOR');
     x.cpu.facts.linearAddress = BigInt.asUintN(64, BigInt(la));
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   x.pcs.monitorArmed = true;
   return 0;
@@ -580,7 +587,7 @@ export const mwait: Handler = (x, i) => {
     resetFacts(x, i, 'MWAIT');
     // MWAIT exit qualification bit 0: the monitoring hardware is armed (SDM 28.2.1).
     x.cpu.facts.value = x.pcs.monitorArmed ? 1n : 0n;
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   x.pcs.monitorArmed = false;
   return 0;
@@ -589,7 +596,7 @@ export const mwait: Handler = (x, i) => {
 export const pause: Handler = (x, i) => {
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'PAUSE');
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   return 0;
 };
@@ -598,13 +605,14 @@ export const pause: Handler = (x, i) => {
 
 /** XCR0 bits this machine supports: x87 and SSE state. */
 const XCR0_SUPPORTED = 3n;
+const MSR_XSS = 0xda0;
 
 export const xsetbv: Handler = (x, i) => {
   if ((x.regs.cr4 & CR4_OSXSAVE) === 0) fault(x, UD, -1);
   requireCpl0(x);
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'XSETBV');
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
   const v = edxEaxValue(x);
   if (x.lo[1] !== 0) fault(x, GP, 0);
@@ -613,70 +621,163 @@ export const xsetbv: Handler = (x, i) => {
   return 0;
 };
 
+/** XGETBV (SDM Vol. 2 XGETBV): ECX = 1 (XINUSE & XCR0) only if CPUID.(EAX=0DH,ECX=1):EAX[2] = 1, else #GP(0). */
 export const xgetbv: Handler = (x) => {
   if ((x.regs.cr4 & CR4_OSXSAVE) === 0) fault(x, UD, -1);
   if (x.lo[1] === 0) edxEax(x, x.pcs.xcr0);
-  else if (x.lo[1] === 1) edxEax(x, 0n);
+  else if (x.lo[1] === 1 && cpuidBit(x, 0xd, 1, 0, 2)) edxEax(x, 0n); // x87 and SSE never leave their initial configuration
   else fault(x, GP, 0);
   return 0;
 };
 
+/** PT state (SDM Vol. 1 13.5.6): the nine MSRs in their XSAVE-area order, and the state component's bit. */
+const PT_STATE_MSRS: readonly number[] = PT_STATE_MSR_ORDER.map((n) => RTIT_MSR[n]);
+const PT_BIT = 1n << BigInt(XSTATE.PT);
+const U63 = (1n << 63n) - 1n;
+
 /**
- * XSAVES/XRSTORS (SDM Vol. 1 13.11, 13.12) in the compacted format, for the components this machine has
- * (x87, SSE: always in their initial configuration here). XSAVES writes the XSAVE header (XSTATE_BV = 0,
- * XCOMP_BV = bit 63 | RFBM); XRSTORS checks the header (#GP on a non-compacted or inconsistent header).
+ * The PT-state MSR values, 0 for an MSR this processor does not have (RDMSR of it would be #GP: with this
+ * machine's CPUID leaf 14H only IA32_RTIT_CTL and IA32_RTIT_STATUS exist, intel-pt.ts).
+ */
+function ptState(x: Exec): bigint[] {
+  x.cpu.runSteps = x.steps;
+  return PT_STATE_MSRS.map((m) => x.platform.rdmsr(x.cpu, m) ?? 0n);
+}
+
+/**
+ * XRSTORS of PT state (SDM Vol. 1 13.5.6; Vol. 3C "Intel Processor Trace": MSR-write semantics apply to
+ * XRSTORS of state component 8): #GP if IA32_RTIT_CTL.TraceEn = 1 before anything is modified; each MSR is
+ * loaded as WRMSR would (an invalid value: #GP), IA32_RTIT_CTL last. A non-zero value for an MSR this
+ * processor does not have is #GP (our reading: WRMSR of such an MSR is #GP; no real part lacks them).
+ * `values` undefined: initialize PT state (every MSR 0).
+ */
+function restorePtState(x: Exec, values: bigint[] | undefined): void {
+  x.cpu.runSteps = x.steps;
+  const ctl = x.platform.rdmsr(x.cpu, RTIT_MSR.IA32_RTIT_CTL) ?? 0n;
+  if ((ctl & BigInt(RTIT_CTL.TRACE_EN)) !== 0n) fault(x, GP, 0);
+  for (let n = 1; n <= PT_STATE_MSRS.length; n++) {
+    const k = n % PT_STATE_MSRS.length; // 1 … 8, then IA32_RTIT_CTL (index 0) last
+    const msr = PT_STATE_MSRS[k];
+    const v = values === undefined ? 0n : values[k];
+    x.cpu.runSteps = x.steps;
+    if (x.platform.rdmsr(x.cpu, msr) === undefined) {
+      if (v !== 0n) fault(x, GP, 0);
+      continue;
+    }
+    x.cpu.runSteps = x.steps;
+    if (!x.platform.wrmsr(x.cpu, msr, v)) fault(x, GP, 0);
+  }
+}
+
+/**
+ * XSAVES/XRSTORS (SDM Vol. 1 13.11 "Operation of XSAVES", 13.12 "Operation of XRSTORS"; Vol. 2 XSAVES,
+ * XRSTORS) in the compacted format, for the components this machine has: x87 and SSE (always in their
+ * initial configuration: the interpreter runs no x87/SSE instruction) and, with Intel PT, supervisor state
+ * component 8 (PT state), the only component of the extended region, so at byte 576.
+ * XSAVES writes XSTATE_BV = RFBM & XINUSE (PT state is in use when any of its MSRs is not 0, its initial
+ * configuration) and XCOMP_BV = bit 63 | RFBM, and PT state when XSTATE_BV[8] = 1 (zeros in its reserved
+ * bytes). XRSTORS checks the header (#GP: XCOMP_BV[63] = 0, XCOMP_BV[62:0] outside XCR0 | IA32_XSS,
+ * XSTATE_BV outside XCOMP_BV, header bytes 63:16 not 0), then loads or initializes PT state if RFBM[8] = 1.
+ * In VMX non-root operation EDX:EAX is recorded for the XSS-exiting bitmap rule (SDM Vol. 3C 26.1.3).
  */
 function xsaves(restore: boolean): Handler {
   return (x, i) => {
-    if ((x.regs.cr4 & CR4_OSXSAVE) === 0) fault(x, UD, -1);
+    // #UD: no XSAVES (CPUID.(EAX=0DH,ECX=1):EAX[3] = 0), CR4.OSXSAVE = 0; "enable XSAVES/XRSTORS" = 0 in decide.ts.
+    if ((x.regs.cr4 & CR4_OSXSAVE) === 0 || !cpuidBit(x, 0xd, 1, 0, 3)) fault(x, UD, -1);
     requireCpl0(x);
     const la = ea(x, i);
     if (x.cpu.nonRoot) {
       resetFacts(x, i, restore ? 'XRSTORS' : 'XSAVES');
       memoryFacts(x, i, la);
-      x.cpu.facts.instructionInfo = memoryInfo(i);
-      intercept(x, i);
+      const f = x.cpu.facts;
+      f.instructionInfo = memoryInfo(i);
+      f.value = edxEaxValue(x);
+      if (interceptExited(x, i)) return STOPPED;
     }
     if (la % 64 !== 0) fault(x, GP, 0);
     x.cpu.runSteps = x.steps;
-    const xss = x.platform.rdmsr(x.cpu, 0xda0) ?? 0n;
-    const rfbm = edxEaxValue(x) & (x.pcs.xcr0 | xss) & XCR0_SUPPORTED;
+    const xss = x.platform.rdmsr(x.cpu, MSR_XSS) ?? 0n;
+    const rfbm = edxEaxValue(x) & ((x.pcs.xcr0 & XCR0_SUPPORTED) | xss);
+    const ptAt = la + XSTATE.EXTENDED_REGION_OFFSET;
     if (!restore) {
-      wr64(x, la + 512, 0, 0);
-      wr64(x, la + 520, Number(rfbm & 0xffffffffn), 0x80000000);
+      let xstateBv = 0n;
+      if ((rfbm & PT_BIT) !== 0n) {
+        // TraceEn is never 1 here, so XSAVES has no TraceEn to clear after saving IA32_RTIT_CTL (13.5.6).
+        const values = ptState(x);
+        if (values.some((v) => v !== 0n)) {
+          xstateBv |= PT_BIT;
+          for (let k = 0; k < values.length; k++) {
+            const v = values[k];
+            wr64(x, ptAt + 8 * k, Number(v & 0xffffffffn), Number(v >> 32n));
+          }
+          x.cpu.runSteps = x.steps;
+          for (let off = PT_STATE_USED_BYTES; off < ptStateSize(x); off += 8) wr64(x, ptAt + off, 0, 0);
+        }
+      }
+      wr64(x, la + XSTATE.XSTATE_BV_OFFSET, Number(xstateBv & 0xffffffffn), Number(xstateBv >> 32n));
+      wr64(x, la + XSTATE.XCOMP_BV_OFFSET, Number(rfbm & 0xffffffffn), (Number(rfbm >> 32n) | 0x80000000) >>> 0);
       return 0;
     }
-    const bvLo = rd64(x, la + 512);
+    const bvLo = rd64(x, la + XSTATE.XSTATE_BV_OFFSET);
     const bvHi = x.tHi;
-    const cbLo = rd64(x, la + 520);
+    const cbLo = rd64(x, la + XSTATE.XCOMP_BV_OFFSET);
     const cbHi = x.tHi;
     const xstateBv = bigFromHalves(bvLo, bvHi);
     const xcompBv = bigFromHalves(cbLo, cbHi);
     if ((xcompBv >> 63n) === 0n) fault(x, GP, 0);
-    if ((xstateBv & ~(xcompBv & ((1n << 63n) - 1n))) !== 0n) fault(x, GP, 0);
-    if ((xcompBv & ((1n << 63n) - 1n) & ~(x.pcs.xcr0 | xss)) !== 0n) fault(x, GP, 0);
+    if ((xcompBv & U63 & ~((x.pcs.xcr0 & XCR0_SUPPORTED) | xss)) !== 0n) fault(x, GP, 0);
+    if ((xstateBv & ~(xcompBv & U63)) !== 0n) fault(x, GP, 0);
+    for (let off = 16; off < XSTATE.HEADER_SIZE; off += 8) {
+      if (rd64(x, la + XSTATE.XSTATE_BV_OFFSET + off) !== 0 || x.tHi !== 0) fault(x, GP, 0);
+    }
+    if ((rfbm & PT_BIT) !== 0n) {
+      let values: bigint[] | undefined;
+      if ((xstateBv & PT_BIT) !== 0n) {
+        values = [];
+        for (let k = 0; k < PT_STATE_MSRS.length; k++) {
+          const lo = rd64(x, ptAt + 8 * k);
+          values.push(bigFromHalves(lo, x.tHi));
+        }
+      }
+      restorePtState(x, values);
+    }
     return 0;
   };
+}
+
+/** CPUID.(EAX=0DH,ECX=8):EAX, the size of PT state in an XSAVE area. */
+function ptStateSize(x: Exec): number {
+  return cpuidValue(x, 0xd, XSTATE.PT, 0);
 }
 export const xsavesH = xsaves(false);
 export const xrstorsH = xsaves(true);
 
 // ---- GETSEC, ENCLS, RDRAND, RDSEED ----
 
+/**
+ * GETSEC (SDM Vol. 2D 7.2, 7.3): #UD if CR4.SMXE = 0 (CR4.SMXE can be 1 only on a processor with SMX). In VMX
+ * non-root operation it then always causes a VM exit, whatever CPL and EAX (Vol. 3C 26.1.2). Elsewhere EAX
+ * selects the leaf: GETSEC[CAPABILITIES] (EAX = 0) returns in EAX the capability vector selected by EBX,
+ * which on this machine is 0 for every index: no TXT-capable chipset (bit 0), no other leaf available
+ * (bits 30:1), no extended leaves (bit 31). Every other leaf is therefore unsupported and raises #UD.
+ */
 export const getsec: Handler = (x, i) => {
   if ((x.regs.cr4 & CR4_SMXE) === 0) fault(x, UD, -1);
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'GETSEC');
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
   }
-  throw new UnsupportedInstructionError('getsec (SMX leaves)');
+  if (x.lo[0] !== GETSEC_LEAF.CAPABILITIES) fault(x, UD, -1);
+  x.lo[0] = 0;
+  x.hi[0] = 0;
+  return 0;
 };
 
 /**
- * A CPUID bit as the platform reports it, without disturbing the guest's registers (CPUID writes
+ * A CPUID register as the platform reports it, without disturbing the guest's registers (CPUID writes
  * EAX/EBX/ECX/EDX): `reg` 0 EAX, 1 EBX, 2 ECX, 3 EDX.
  */
-function cpuidBit(x: Exec, leaf: number, sub: number, reg: number, bit: number): boolean {
+function cpuidValue(x: Exec, leaf: number, sub: number, reg: number): number {
   const lo = x.lo;
   const hi = x.hi;
   const save = [lo[0], hi[0], lo[1], hi[1], lo[2], hi[2], lo[3], hi[3]];
@@ -687,23 +788,53 @@ function cpuidBit(x: Exec, leaf: number, sub: number, reg: number, bit: number):
     lo[r] = save[2 * r];
     hi[r] = save[2 * r + 1];
   }
-  return ((v >>> bit) & 1) === 1;
+  return v >>> 0;
+}
+function cpuidBit(x: Exec, leaf: number, sub: number, reg: number, bit: number): boolean {
+  return ((cpuidValue(x, leaf, sub, reg) >>> bit) & 1) === 1;
 }
 
+const RFLAGS_VM = 1 << 17;
+const MSR_FEATURE_CONTROL = 0x3a;
+const FEATURE_CONTROL_LOCK = 1;
+const ENCLS_LEAF_NAMES: readonly string[] = Object.keys(ENCLS_LEAF);
+
 /**
- * ENCLS (SDM Vol. 3D ENCLS "Operation"): #UD without SGX1 (CPUID.(EAX=07H,ECX=0):EBX.SGX[bit 2] and
- * CPUID.(EAX=12H,ECX=0):EAX.SGX1[bit 0]) and at CPL > 0, both before the VM-exit decision (ENCLS exiting);
- * the reference machine implements no SGX leaf, so an ENCLS that does not exit is #UD.
+ * ENCLS (SDM Vol. 3D "ENCLS—Execute an Enclave System Function of Specified Leaf Number", Operation and
+ * Protected Mode Exceptions), in the pseudo-code's order:
+ *  1. #UD if CR0.PE = 0, RFLAGS.VM = 1, in SMM (never here), or SGX1 is not enumerated
+ *     (CPUID.(EAX=12H,ECX=0):EAX.SGX1[0], meaningful only with CPUID.(EAX=07H,ECX=0):EBX.SGX[2]);
+ *  2. #UD if CPL > 0;
+ *  3. in VMX non-root operation, the VM exit under "enable ENCLS exiting" and the ENCLS-exiting bitmap
+ *     (decide.ts; Vol. 3C 26.1.3);
+ *  4. #GP(0) unless IA32_FEATURE_CONTROL.LOCK = 1 and IA32_FEATURE_CONTROL.SGX_ENABLE[18] = 1;
+ *  5. #GP(0) if EAX is not a defined leaf (00H–0CH with SGX1, up to 0FH with SGX2; later leaves need
+ *     enumerations this machine does not make);
+ *  6. #GP(0) if CR0.PG = 0.
+ * The leaf functions themselves need an enclave page cache, which this machine does not have (no EPC section
+ * in CPUID leaf 12H): an ENCLS that passes every check above stops the run with "unsupported instruction"
+ * rather than guessing a leaf's outcome. (The leaves' own checks, e.g. the DS segment of 32-bit code, are
+ * part of that unmodelled flow.)
  */
 export const encls: Handler = (x, i) => {
-  if (!cpuidBit(x, 7, 0, 1, 2) || !cpuidBit(x, 0x12, 0, 0, 0)) fault(x, UD, -1);
-  if (x.regs.cpl > 0) fault(x, UD, -1);
+  const r = x.regs;
+  if ((r.cr0 & CR0_PE) === 0 || (r.rflags & RFLAGS_VM) !== 0 || !cpuidBit(x, 7, 0, 1, 2) || !cpuidBit(x, 0x12, 0, 0, 0)) {
+    fault(x, UD, -1);
+  }
+  if (r.cpl > 0) fault(x, UD, -1);
+  const leaf = x.lo[0] >>> 0; // the upper 32 bits of RAX are ignored
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'ENCLS');
-    x.cpu.facts.operand1 = BigInt(x.lo[0]);
-    intercept(x, i);
+    x.cpu.facts.operand1 = BigInt(leaf);
+    if (interceptExited(x, i)) return STOPPED;
   }
-  return fault(x, UD, -1);
+  x.cpu.runSteps = x.steps;
+  const fc = Number((x.platform.rdmsr(x.cpu, MSR_FEATURE_CONTROL) ?? 0n) & 0xffffffffn);
+  if ((fc & FEATURE_CONTROL_LOCK) === 0 || (fc & FEATURE_CONTROL_EXT.SGX_ENABLE) === 0) fault(x, GP, 0);
+  const last = cpuidBit(x, 0x12, 0, 0, 1) ? ENCLS_LAST_SGX2_LEAF : ENCLS_LAST_SGX1_LEAF;
+  if (leaf > last) fault(x, GP, 0);
+  if ((r.cr0 & CR0_PG) === 0) fault(x, GP, 0);
+  throw new UnsupportedInstructionError(`encls leaf ${leaf} (${ENCLS_LEAF_NAMES[leaf]}): SGX leaf functions are not modelled (no EPC)`);
 };
 
 /** RDRAND/RDSEED: a random value with CF = 1; OF, SF, ZF, AF, PF cleared (SDM Vol. 2 RDRAND). */
@@ -712,7 +843,7 @@ function rand(what: 'RDRAND' | 'RDSEED'): Handler {
     if (x.cpu.nonRoot) {
       resetFacts(x, i, what);
       x.cpu.facts.instructionInfo = randInfo(i);
-      intercept(x, i);
+      if (interceptExited(x, i)) return STOPPED;
     }
     const lo = (Math.random() * TWO32) >>> 0;
     const hi = (Math.random() * TWO32) >>> 0;

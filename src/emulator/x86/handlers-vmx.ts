@@ -23,9 +23,9 @@ import { fault } from './exec';
 // imported name is a getter call, which costs on the hot path.
 const { bigFromHalves, ea, rd64, rdSize, wrSize } = ns_access;
 const { K_MEM, K_REG } = ns_decode;
-const { UD } = ns_exec;
+const { STOPPED, UD } = ns_exec;
 const { ARITH, CF, ZF, setStatus } = ns_flags;
-const { intercept, invInfo, memoryFacts, memoryInfo, resetFacts, vmrwInfo } = ns_hooks;
+const { interceptExited, invInfo, memoryFacts, memoryInfo, resetFacts, vmrwInfo } = ns_hooks;
 
 const CR4_VMXE = 1 << 13;
 
@@ -54,7 +54,7 @@ function vmxMem(what: ExitingInstruction, store: boolean): Handler {
       const lo = rd64(x, la);
       f.operand1 = bigFromHalves(lo, x.tHi);
     }
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
     if (store) {
       const v = BigInt.asUintN(64, f.operand1);
       wrSize(x, la, 8, Number(v & 0xffffffffn), Number(v >> 32n));
@@ -76,7 +76,7 @@ function vmxPlain(what: ExitingInstruction): Handler {
       x.cpu.facts.operand1 = BigInt(x.lo[0]);
       x.cpu.facts.operand2 = BigInt(x.lo[1]);
     }
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
     return 0;
   };
 }
@@ -103,7 +103,7 @@ export const vmread: Handler = (x, i) => {
   f.instructionInfo = vmrwInfo(i, i.k0 === K_REG, i.r0, i.r1);
   f.operand1 = encoding;
   f.destinationGpr = i.k0 === K_REG ? i.r0 : -1;
-  intercept(x, i);
+  if (interceptExited(x, i)) return STOPPED;
   x.cpu.runSteps = x.steps;
   const res = x.platform.vmreadShadow(x.cpu, encoding);
   if (res.ok) {
@@ -137,7 +137,7 @@ export const vmwrite: Handler = (x, i) => {
     return size === 8 ? bigFromHalves(lo, x.tHi) : BigInt(lo);
   };
   if (!x.cpu.nonRoot) f.operand2 = readValue();
-  intercept(x, i);
+  if (interceptExited(x, i)) return STOPPED;
   const value = x.cpu.nonRoot ? readValue() : f.operand2;
   x.cpu.runSteps = x.steps;
   const res = x.platform.vmwriteShadow(x.cpu, encoding, value);
@@ -161,7 +161,7 @@ function invalidate(what: 'INVEPT' | 'INVVPID'): Handler {
       const b = rd64(x, la + 8);
       f.operand3 = bigFromHalves(b, x.tHi);
     }
-    intercept(x, i);
+    if (interceptExited(x, i)) return STOPPED;
     return 0;
   };
 }

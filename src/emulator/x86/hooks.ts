@@ -22,7 +22,7 @@ import { fault } from './exec';
 // Imported bindings rebound to module constants: under tsx/esbuild's CommonJS output each use of an
 // imported name is a getter call, which costs on the hot path.
 const { BASE_RIP, K_MEM } = ns_decode;
-const { GP, STOP } = ns_exec;
+const { GP } = ns_exec;
 const { materialize } = ns_flags;
 const { CONTINUE, EXITED, FAULTED } = ns_platform;
 
@@ -52,26 +52,38 @@ export function beforeHook(x: Exec): void {
   x.cpu.facts.faultErrorCode = -1;
 }
 
-/** Act on a hook result: EXITED ends the run, FAULTED raises the requested exception, CONTINUE resumes. */
-export function afterHook(x: Exec, i: Insn, r: HookResult): void {
-  if (r === EXITED) throw STOP;
+/**
+ * Act on a hook result. EXITED: returns true, and the handler must return STOPPED at once (the processor
+ * left the context the instruction ran in: a VM exit, or VMLAUNCH/VMRESUME entered a guest). FAULTED raises
+ * the requested exception. CONTINUE resumes: RIP is the next instruction again, returns false.
+ *
+ * A VM exit is reported by return value, not by throwing: a VM exit is the common end of a guest's run,
+ * and a throw costs V8 a message object and a stack walk each time (a third of an exit round trip).
+ */
+export function afterHook(x: Exec, i: Insn, r: HookResult): boolean {
+  if (r === EXITED) return true;
   if (r === FAULTED) {
     const f = x.cpu.facts;
     if (f.faultVector >= 0) fault(x, f.faultVector, f.faultErrorCode);
     fault(x, GP, 0);
   }
   x.regs.rip = x.ripCur + i.len;
+  return false;
 }
 
-/** Ask the platform whether the instruction causes a VM exit (facts filled by the caller after resetFacts). */
-export function intercept(x: Exec, i: Insn): void {
+/**
+ * Ask the platform whether the instruction causes a VM exit (facts filled by the caller after resetFacts).
+ * True when it did: the handler returns STOPPED at once, without any effect of its own.
+ *   if (interceptExited(x, i)) return STOPPED;
+ */
+export function interceptExited(x: Exec, i: Insn): boolean {
   beforeHook(x);
-  afterHook(x, i, x.platform.interceptInstruction(x.cpu));
+  return afterHook(x, i, x.platform.interceptInstruction(x.cpu));
 }
 
-/** Run a platform call that may fault (writeCr): CONTINUE or FAULTED. */
-export function checked(x: Exec, i: Insn, r: HookResult): void {
-  if (r !== CONTINUE) afterHook(x, i, r);
+/** Run a platform call that may fault or exit (writeCr): true when it performed a VM exit (return STOPPED). */
+export function checkedExited(x: Exec, i: Insn, r: HookResult): boolean {
+  return r !== CONTINUE && afterHook(x, i, r);
 }
 
 // ---- instruction information (SDM 28.2.5), encoded by src/arch ----

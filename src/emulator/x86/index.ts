@@ -23,7 +23,7 @@ import { Tlb } from './paging';
 // Imported bindings rebound to module constants: under tsx/esbuild's CommonJS output each use of an
 // imported name is a getter call, which costs on the hot path.
 const { CONTINUE, EXITED } = ns_platform;
-const { FAULT, STOP, GP } = ns_exec;
+const { FAULT, STOP, STOPPED, GP } = ns_exec;
 const { decodeBytes, decodeCacheFor } = ns_decode;
 const { bind } = ns_dispatch;
 const { materialize } = ns_flags;
@@ -49,6 +49,10 @@ export function flushTlb(cpu: CpuContext, tag?: number): void {
   const s = stateOf(cpu);
   if (tag === undefined) s.tlb.flushAll();
   else s.tlb.flushTag(tag);
+}
+/** The processor's TLB (the same object for the processor's lifetime). */
+export function tlbOf(cpu: CpuContext): Tlb {
+  return stateOf(cpu).tlb;
 }
 /** Invalidate one linear page (INVVPID individual-address, INVLPG by the VMX layer). */
 export function invalidatePage(cpu: CpuContext, linear: number): void {
@@ -79,6 +83,12 @@ export class Interpreter {
   }
 
   private running = false;
+  /** platform.translateGuestPhysical bound to the platform, made again only when the method is replaced. */
+  private eptMethod: Platform['translateGuestPhysical'] = undefined;
+  private eptBound: Exec['ept'] = undefined;
+  /** The processor of the last run and its state (a processor's PerCpu never changes once made). */
+  private lastCpu: CpuContext | undefined = undefined;
+  private lastState: PerCpu | undefined = undefined;
 
   private bindCpu(cpu: CpuContext, x: Exec = this.x): Exec {
     const p = this.platform;
@@ -87,9 +97,18 @@ export class Interpreter {
     x.lo = cpu.regs.lo;
     x.hi = cpu.regs.hi;
     x.mem = cpu.memory;
-    x.pcs = stateOf(cpu);
+    if (cpu !== this.lastCpu) {
+      this.lastCpu = cpu;
+      this.lastState = stateOf(cpu);
+    }
+    x.pcs = this.lastState!;
     x.tlb = x.pcs.tlb;
-    x.ept = p.translateGuestPhysical === undefined ? undefined : p.translateGuestPhysical.bind(p);
+    const ept = p.translateGuestPhysical;
+    if (ept !== this.eptMethod) {
+      this.eptMethod = ept;
+      this.eptBound = ept === undefined ? undefined : ept.bind(p);
+    }
+    x.ept = this.eptBound;
     x.tag = p.translationTag?.(cpu) ?? 0;
     x.maxPhys = p.physicalAddressWidth ?? 46;
     x.fOp = 0;
@@ -166,8 +185,12 @@ export class Interpreter {
       regs.rip = rip + ins.len;
       const stop = ins.exec(x, ins);
       x.steps++;
+      if (stop !== 0) {
+        // STOPPED (a VM exit): the run ends as the instruction left it; HALT_RUN: after the shadow tick.
+        if (stop !== STOPPED && x.shadow !== 0) this.shadowTick(x);
+        return;
+      }
       if (x.shadow !== 0) this.shadowTick(x);
-      if (stop !== 0) return;
     }
   }
 
@@ -211,7 +234,8 @@ export class Interpreter {
     }
     x.ripCur = rip;
     const phys = translate(x, linear, ACC_FETCH | x.uacc);
-    const offset = phys % 4096;
+    // phys is a non-negative integer (a physical address): its low 12 bits, without a floating-point modulo.
+    const offset = (phys >>> 0) & 0xfff;
     const ppage = (phys - offset) / 4096;
     const page = this.cache!.page(ppage, x.bitness);
     x.codeBase = rip - offset;

@@ -61,9 +61,17 @@ export class Tlb {
   readonly perm = new Uint8Array(TLB_SIZE);
   /** Bumped on every flush so the interpreter's cached code-page translation is dropped too. */
   epoch = 0;
+  /**
+   * False only while every entry is invalid (set by each insertion in `walk`): flushing an empty TLB (a VM
+   * entry right after the VM exit that flushed it, without VPIDs) costs nothing.
+   */
+  live = false;
 
   flushAll(): void {
-    this.page.fill(NaN);
+    if (this.live) {
+      this.page.fill(NaN);
+      this.live = false;
+    }
     this.epoch++;
   }
   flushTag(tag: number): void {
@@ -180,11 +188,14 @@ function walk(x: Exec, la: number, acc: number, pn: number, slot: number): numbe
     phys = gpaToHpa(x, gpa, accessKind(acc), la);
     perm = P_W | P_U | P_D;
   } else if ((regs.efer & EFER_LMA) !== 0) {
-    [phys, perm] = walk64(x, la, acc);
+    phys = walk64(x, la, acc);
+    perm = walkPerm;
   } else if ((regs.cr4 & CR4_PAE) !== 0) {
-    [phys, perm] = walkPae(x, la, acc);
+    phys = walkPae(x, la, acc);
+    perm = walkPerm;
   } else {
-    [phys, perm] = walk32(x, la, acc);
+    phys = walk32(x, la, acc);
+    perm = walkPerm;
   }
   if (x.ept !== undefined) perm |= (acc & ACC_FETCH) !== 0 ? P_EPT_X : (acc & ACC_WRITE) !== 0 ? P_EPT_W | P_EPT_R : P_EPT_R;
   const tlb = x.tlb;
@@ -193,16 +204,21 @@ function walk(x: Exec, la: number, acc: number, pn: number, slot: number): numbe
     perm |= tlb.perm[slot] & (P_EPT_R | P_EPT_W | P_EPT_X);
   }
   tlb.page[slot] = pn;
+  tlb.live = true;
   tlb.ctx[slot] = x.tag;
   tlb.phys[slot] = phys - (la - pn * 4096);
   tlb.perm[slot] = perm;
   return phys;
 }
 
-// Results are returned as a 2-tuple allocated per walk: walks are rare (TLB misses), not per access.
+/**
+ * The walks return the physical address and leave the TLB permission bits in walkPerm (no allocation: a
+ * TLB miss is once per VM entry for a guest without VPIDs).
+ */
+let walkPerm = 0;
 
 /** SDM 4.5 "4-Level Paging and 5-Level Paging" (4-level only). */
-function walk64(x: Exec, la: number, acc: number): [number, number] {
+function walk64(x: Exec, la: number, acc: number): number {
   const regs = x.regs;
   const mem = x.mem;
   const nxe = (regs.efer & EFER_NXE) !== 0;
@@ -210,20 +226,20 @@ function walk64(x: Exec, la: number, acc: number): [number, number] {
   // Linear-address bits: 47:39 PML4, 38:30 PDPT, 29:21 PD, 20:12 PT.
   const hiLa = Math.floor(la / 4294967296);
   const loLa = la >>> 0;
-  const idx = [
-    (hiLa >>> 7) & 0x1ff, // bits 47:39
-    ((hiLa & 0x7f) << 2) | (loLa >>> 30), // bits 38:30
-    (loLa >>> 21) & 0x1ff, // bits 29:21
-    (loLa >>> 12) & 0x1ff, // bits 20:12
-  ];
-  let tableLo = regs.cr3 % 4294967296 - (regs.cr3 % 4096);
+  const idx0 = (hiLa >>> 7) & 0x1ff; // bits 47:39
+  const idx1 = ((hiLa & 0x7f) << 2) | (loLa >>> 30); // bits 38:30
+  const idx2 = (loLa >>> 21) & 0x1ff; // bits 29:21
+  const idx3 = (loLa >>> 12) & 0x1ff; // bits 20:12
+  // CR3 is a non-negative integer below 2^52: bits 31:12 and 51:32 of the PML4 address, integer operations only.
+  let tableLo = (regs.cr3 >>> 0) & 0xfffff000;
   let tableHi = Math.floor(regs.cr3 / 4294967296) & 0xfffff;
   let rw = P_W;
   let us = P_U;
   let nx = 0;
   let levels = 0;
   for (let level = 0; level < 4; level++) {
-    const gpa = tableHi * 4294967296 + (tableLo >>> 0) + idx[level] * 8;
+    const idx = level === 0 ? idx0 : level === 1 ? idx1 : level === 2 ? idx2 : idx3;
+    const gpa = tableHi * 4294967296 + (tableLo >>> 0) + idx * 8;
     const hpa = gpaToHpa(x, gpa, GPA_READ | GPA_PAGING_STRUCTURE, la);
     walkAddr[level] = hpa;
     walkGpa[level] = gpa;
@@ -243,10 +259,11 @@ function walk64(x: Exec, la: number, acc: number): [number, number] {
     const addrHi = hi & 0xfffff;
     if (level === 3 || ((level === 1 || level === 2) && ps)) {
       const perm = rw | us | nx | ((lo & 0x40) !== 0 ? P_D : 0);
-      const pageBits = level === 3 ? 12 : level === 2 ? 21 : 30;
-      const pageMask = 2 ** pageBits;
-      const frame = addrHi * 4294967296 + ((lo & ~0xfff) >>> 0) - ((lo & ~0xfff) >>> 0) % pageMask;
-      const gpaFinal = frame + (la - Math.floor(la / pageMask) * pageMask);
+      // Page size 2^12, 2^21 or 2^30: the frame is the entry's address bits above it, the offset the
+      // linear address's bits below it (integer masks; la is an integer, so la >>> 0 keeps bits 31:0).
+      const offsetMask = level === 3 ? 0xfff : level === 2 ? 0x1fffff : 0x3fffffff;
+      const frame = addrHi * 4294967296 + ((lo & ~offsetMask) >>> 0);
+      const gpaFinal = frame + ((la >>> 0) & offsetMask);
       return finish(x, la, acc, perm, levels, gpaFinal);
     }
     tableLo = lo & ~0xfff;
@@ -256,7 +273,7 @@ function walk64(x: Exec, la: number, acc: number): [number, number] {
 }
 
 /** SDM 4.4 "PAE Paging". */
-function walkPae(x: Exec, la: number, acc: number): [number, number] {
+function walkPae(x: Exec, la: number, acc: number): number {
   const regs = x.regs;
   const mem = x.mem;
   const nxe = (regs.efer & EFER_NXE) !== 0;
@@ -273,9 +290,8 @@ function walkPae(x: Exec, la: number, acc: number): [number, number] {
   if ((plo & 1) === 0) pageFault(x, la, acc, false, false);
   if ((phi & reservedMask(x)) !== 0 || (plo & 0x1e6) !== 0) pageFault(x, la, acc, true, true);
   let tableGpa = (phi & 0xfffff) * 4294967296 + ((plo & ~0xfff) >>> 0);
-  const idx = [(l >>> 21) & 0x1ff, (l >>> 12) & 0x1ff];
   for (let level = 0; level < 2; level++) {
-    const gpa = tableGpa + idx[level] * 8;
+    const gpa = tableGpa + (level === 0 ? (l >>> 21) & 0x1ff : (l >>> 12) & 0x1ff) * 8;
     const hpa = gpaToHpa(x, gpa, GPA_READ | GPA_PAGING_STRUCTURE, la);
     walkAddr[level] = hpa;
     walkGpa[level] = gpa;
@@ -299,16 +315,15 @@ function walkPae(x: Exec, la: number, acc: number): [number, number] {
 }
 
 /** SDM 4.3 "32-Bit Paging" (4-MiB pages with CR4.PSE; PSE-36 bits ignored). */
-function walk32(x: Exec, la: number, acc: number): [number, number] {
+function walk32(x: Exec, la: number, acc: number): number {
   const regs = x.regs;
   const mem = x.mem;
   const l = la >>> 0;
   let rw = P_W;
   let us = P_U;
   let table = (regs.cr3 & 0xfffff000) >>> 0;
-  const idx = [l >>> 22, (l >>> 12) & 0x3ff];
   for (let level = 0; level < 2; level++) {
-    const gpa = table + idx[level] * 4;
+    const gpa = table + (level === 0 ? l >>> 22 : (l >>> 12) & 0x3ff) * 4;
     const hpa = gpaToHpa(x, gpa, GPA_READ | GPA_PAGING_STRUCTURE, la);
     walkAddr[level] = hpa;
     walkGpa[level] = gpa;
@@ -327,7 +342,7 @@ function walk32(x: Exec, la: number, acc: number): [number, number] {
 }
 
 /** Rights check, A/D updates (SDM 4.8) and the final guest-physical → host-physical step. */
-function finish(x: Exec, la: number, acc: number, perm: number, levels: number, gpaFinal: number): [number, number] {
+function finish(x: Exec, la: number, acc: number, perm: number, levels: number, gpaFinal: number): number {
   if (!rightsOk(x, perm, acc)) pageFault(x, la, acc, true, false);
   const mem = x.mem;
   // Accessed flags on every entry used, dirty flag on the leaf for a write.
@@ -342,5 +357,7 @@ function finish(x: Exec, la: number, acc: number, perm: number, levels: number, 
     }
   }
   if ((acc & ACC_WRITE) !== 0) perm |= P_D;
-  return [gpaToHpa(x, gpaFinal, accessKind(acc), la), perm];
+  const hpa = gpaToHpa(x, gpaFinal, accessKind(acc), la);
+  walkPerm = perm;
+  return hpa;
 }
