@@ -72,21 +72,27 @@ function guest(): { cpu: CpuContext; start: () => void } {
   };
 }
 
-export function benchGuestInstructions(): { value: number; unit: string } {
+export function benchGuestInstructions(): { value: number; unit: string; wall: number } {
   const interp = new Interpreter(quietPlatform());
   const { cpu, start } = guest();
   const expected = 2 + ITERATIONS * 5 + 1;
   let best = 0;
+  let bestWall = 0;
   for (let run = 0; run < 4; run++) {
     start();
     const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
     const steps = interp.run(cpu, Number.MAX_SAFE_INTEGER);
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
     const seconds = (c.user + c.system) / 1e6;
     if (steps !== expected) throw new Error(`guest ran ${steps} instructions, expected ${expected}`);
-    if (run > 0) best = Math.max(best, steps / seconds);
+    if (run > 0) {
+      best = Math.max(best, steps / seconds);
+      bestWall = Math.max(bestWall, steps / wall);
+    }
   }
-  return { value: Math.round(best), unit: 'instructions/s' };
+  return { value: Math.round(best), unit: 'instructions/s', wall: Math.round(bestWall) };
 }
 
 if (require.main === module) {
