@@ -72,10 +72,10 @@ function getOne(cpu: LogicalProcessor, name: string): bigint {
   const seg = segmentName(name);
   if (seg !== undefined) {
     const [i, part] = seg;
-    if (part === 'selector') return BigInt(r.segSelector[i]);
-    if (part === 'base') return toU64(r.segBase[i]);
-    if (part === 'limit') return BigInt(r.segLimit[i]);
-    return BigInt(r.segAccess[i]);
+    if (part === 'selector') return BigInt(r.segSelectorView[i]);
+    if (part === 'base') return toU64(r.segBaseView[i]);
+    if (part === 'limit') return BigInt(r.segLimitView[i]);
+    return BigInt(r.segAccessView[i]);
   }
   const msr = parseMsrName(name);
   if (msr !== undefined) {
@@ -234,10 +234,10 @@ function setOne(cpu: LogicalProcessor, name: string, v: bigint): void {
 function setCpl(cpu: LogicalProcessor, cpl: number): void {
   const r = cpu.regs;
   r.cpl = cpl;
-  r.segSelector[1] = (r.segSelector[1] & ~3) | cpl;
-  r.segSelector[2] = (r.segSelector[2] & ~3) | cpl;
-  r.segAccess[2] = (r.segAccess[2] & ~SEG_AR.DPL_MASK) | (cpl << SEG_AR.DPL_SHIFT);
-  if ((r.segAccess[1] & 0x4) === 0) r.segAccess[1] = (r.segAccess[1] & ~SEG_AR.DPL_MASK) | (cpl << SEG_AR.DPL_SHIFT);
+  r.segSelector[1] = (r.segSelectorView[1] & ~3) | cpl;
+  r.segSelector[2] = (r.segSelectorView[2] & ~3) | cpl;
+  r.segAccess[2] = (r.segAccessView[2] & ~SEG_AR.DPL_MASK) | (cpl << SEG_AR.DPL_SHIFT);
+  if ((r.segAccessView[1] & 0x4) === 0) r.segAccess[1] = (r.segAccessView[1] & ~SEG_AR.DPL_MASK) | (cpl << SEG_AR.DPL_SHIFT);
 }
 
 function setMsr(cpu: LogicalProcessor, name: string, msr: number, v: bigint): void {

@@ -100,8 +100,8 @@ export function readMsr(cpu: LogicalProcessor, msr: number): bigint | undefined 
     case MSR.IA32_SYSENTER_CS: return BigInt(cpu.sysenterCs);
     case MSR.IA32_SYSENTER_ESP: return toU64(cpu.sysenterEsp);
     case MSR.IA32_SYSENTER_EIP: return toU64(cpu.sysenterEip);
-    case MSR.IA32_FS_BASE: return toU64(cpu.regs.segBase[SEG.FS]);
-    case MSR.IA32_GS_BASE: return toU64(cpu.regs.segBase[SEG.GS]);
+    case MSR.IA32_FS_BASE: return toU64(cpu.regs.segBaseView[SEG.FS]);
+    case MSR.IA32_GS_BASE: return toU64(cpu.regs.segBaseView[SEG.GS]);
     case MSR.IA32_TSC_AUX: return cpu.msrStore.get(msr) ?? 0n;
     case MSR.IA32_APIC_BASE: return cpu.msrStore.get(msr) ?? 0n;
     case MSR.IA32_SMM_MONITOR_CTL: return cpu.msrStore.get(msr) ?? 0n;

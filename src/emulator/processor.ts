@@ -67,6 +67,17 @@ export class LogicalProcessor implements CpuContext {
   readonly active = new Map<number, Vmcs>();
   /** While in non-root operation: the shadow VMCS referenced by the VMCS link pointer, if VMCS shadowing is on. */
   shadowVmcs: Vmcs | null = null;
+  /**
+   * The segment banks (RegisterFile.bank) as VMX transitions last left them, non-architectural:
+   * the guest bank equals the guest segment fields of `guestBankVmcs` (decoded as VM entry loads them, and
+   * encoding back to exactly those fields) while that VMCS's segGen is `guestBankGen` and the bank is not
+   * written; the root bank holds the host segment state that a VM exit loads from `rootBankVmcs` while its
+   * ctlGen is `rootBankGen` and the bank is not written (entry/guest-state.ts, exit/host-state.ts).
+   */
+  guestBankVmcs: Vmcs | null = null;
+  guestBankGen = 0;
+  rootBankVmcs: Vmcs | null = null;
+  rootBankGen = 0;
 
   // --- Result scratch of the last instruction (no allocation on the hot path) ---
   /** VM-instruction error number of the last VMfailValid. */
@@ -150,11 +161,11 @@ export class LogicalProcessor implements CpuContext {
 
   /** IA32_EFER.LMA = 1 and CS.L = 1: 64-bit mode. */
   in64BitMode(): boolean {
-    return (this.regs.efer & IA32_EFER.LMA) !== 0 && (this.regs.segAccess[SEG.CS] & (1 << 13)) !== 0;
+    return (this.regs.efer & IA32_EFER.LMA) !== 0 && (this.regs.segAccessView[SEG.CS] & (1 << 13)) !== 0;
   }
   /** IA32_EFER.LMA = 1 and CS.L = 0: compatibility mode. */
   inCompatibilityMode(): boolean {
-    return (this.regs.efer & IA32_EFER.LMA) !== 0 && (this.regs.segAccess[SEG.CS] & (1 << 13)) === 0;
+    return (this.regs.efer & IA32_EFER.LMA) !== 0 && (this.regs.segAccessView[SEG.CS] & (1 << 13)) === 0;
   }
   protectedMode(): boolean {
     return (this.regs.cr0 & CR0.PE) !== 0;

@@ -34,6 +34,28 @@ export function isCanonical(v: bigint): boolean {
   return top === 0n || top === 0x1ffffn;
 }
 
+/** An array of register values that may only be read through this reference. */
+export interface ReadonlyRegs {
+  readonly [i: number]: number;
+}
+
+/**
+ * One bank of segment registers. `written` is set by every writable access (RegisterFile.segSelector …) to
+ * the bank while it is current; the VMX transitions clear it when they record the bank as equal to VMCS
+ * fields, so "not written since" is known without trusting any writer to report itself.
+ */
+export interface SegmentBank {
+  readonly sel: Uint16Array;
+  readonly base: Float64Array;
+  readonly limit: Uint32Array;
+  readonly access: Uint32Array;
+  written: boolean;
+}
+
+export function newSegmentBank(): SegmentBank {
+  return { sel: new Uint16Array(8), base: new Float64Array(8), limit: new Uint32Array(8), access: new Uint32Array(8), written: true };
+}
+
 export class RegisterFile {
   /** Bits 31:0 of each GPR, unsigned. */
   readonly lo = new Uint32Array(16);
@@ -51,12 +73,58 @@ export class RegisterFile {
   /** The TPR as seen by MOV CR8 (bits 3:0). */
   cr8 = 0;
   readonly dr = new Array<bigint>(8).fill(0n);
-  readonly segSelector = new Uint16Array(8);
-  /** Signed-number form. */
-  readonly segBase = new Float64Array(8);
-  readonly segLimit = new Uint32Array(8);
-  /** Access rights in the VMCS format (SDM 25.4.1 Table 25-2), including bit 16 "segment unusable". */
-  readonly segAccess = new Uint32Array(8);
+  /**
+   * The segment registers (selector, base, limit, access rights of ES … TR) live in one of two banks, the
+   * root bank and the guest bank; VM entry makes the guest bank current and VM exit the root bank
+   * (entry/guest-state.ts, exit/host-state.ts), so the guest's segment state survives in its bank while the
+   * VMM runs. Which bank is current is invisible: every access goes through the getters below, which return
+   * the current bank's arrays (no caller keeps an array across a VM transition).
+   */
+  readonly rootBank = newSegmentBank();
+  readonly guestBank = newSegmentBank();
+  /** The current bank. */
+  bank: SegmentBank = this.rootBank;
+
+  /** Selectors (writable; marks the current bank written). */
+  get segSelector(): Uint16Array {
+    const b = this.bank;
+    b.written = true;
+    return b.sel;
+  }
+  /** Bases, signed-number form (writable; marks the current bank written). */
+  get segBase(): Float64Array {
+    const b = this.bank;
+    b.written = true;
+    return b.base;
+  }
+  /** Limits (writable; marks the current bank written). */
+  get segLimit(): Uint32Array {
+    const b = this.bank;
+    b.written = true;
+    return b.limit;
+  }
+  /**
+   * Access rights in the VMCS format (SDM 25.4.1 Table 25-2), including bit 16 "segment unusable" (writable;
+   * marks the current bank written).
+   */
+  get segAccess(): Uint32Array {
+    const b = this.bank;
+    b.written = true;
+    return b.access;
+  }
+  /** Read-only views of the same arrays, for readers (they do not mark the bank; writing needs the getters above). */
+  get segSelectorView(): ReadonlyRegs {
+    return this.bank.sel;
+  }
+  get segBaseView(): ReadonlyRegs {
+    return this.bank.base;
+  }
+  get segLimitView(): ReadonlyRegs {
+    return this.bank.limit;
+  }
+  get segAccessView(): ReadonlyRegs {
+    return this.bank.access;
+  }
   gdtrBase = 0;
   gdtrLimit = 0;
   idtrBase = 0;

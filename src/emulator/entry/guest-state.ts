@@ -13,6 +13,7 @@ import type { Vmcs } from '../vmcs/vmcs';
 import * as ns_profiles from '../profiles';
 import * as ns_checks_guest_segments from './checks-guest-segments';
 import { HalvesMemo } from '../util/bits';
+import type { SegmentBank } from '../state';
 // Imported bindings rebound once: under tsx (esbuild CommonJS) each use of an import is a getter call.
 const { CR0, ENTRY_CTL, EXIT_CTL, IA32_EFER, INTERRUPTIBILITY, SEG_AR } = ns_arch;
 const { V } = ns_vmcs_layout;
@@ -79,17 +80,11 @@ export function loadGuestState(cpu: LogicalProcessor, vmcs: Vmcs, entryCtl: numb
     const both = IA32_EFER.LMA | IA32_EFER.LME;
     r.efer = (entryCtl & ENTRY_CTL.IA32E_MODE_GUEST) !== 0 ? r.efer | both : r.efer & ~both;
   }
-  // 27.3.2.2 Segment and descriptor-table registers.
-  const sel = r.segSelector;
-  const base = r.segBase;
-  const limit = r.segLimit;
-  const access = r.segAccess;
-  for (let s = 0; s < 8; s++) {
-    sel[s] = lo[SEL0 + s];
-    base[s] = (hi[BASE0 + s] | 0) * TWO32 + lo[BASE0 + s];
-    limit[s] = lo[LIMIT0 + s];
-    access[s] = lo[AR0 + s];
-  }
+  // 27.3.2.2 Segment and descriptor-table registers. The segment registers are the guest bank's; it already
+  // holds what loading would give when nothing changed it or the fields since the last exit (processor.ts).
+  const gb = r.guestBank;
+  r.bank = gb;
+  if (gb.written || cpu.guestBankVmcs !== vmcs || cpu.guestBankGen !== vmcs.segGen) loadSegments(cpu, vmcs, gb);
   r.cpl = (lo[V.GUEST_SS_AR_BYTES] & SEG_AR.DPL_MASK) >>> SEG_AR.DPL_SHIFT;
   r.gdtrBase = (hi[V.GUEST_GDTR_BASE] | 0) * TWO32 + lo[V.GUEST_GDTR_BASE];
   r.gdtrLimit = lo[V.GUEST_GDTR_LIMIT];
@@ -105,6 +100,73 @@ export function loadGuestState(cpu: LogicalProcessor, vmcs: Vmcs, entryCtl: numb
   cpu.activityState = lo[V.GUEST_ACTIVITY_STATE];
   cpu.interruptibility = lo[V.GUEST_INTERRUPTIBILITY_INFO] & (INTERRUPTIBILITY.BLOCKING_BY_STI |
     INTERRUPTIBILITY.BLOCKING_BY_MOV_SS | INTERRUPTIBILITY.BLOCKING_BY_NMI);
+}
+
+/**
+ * Load the guest segment fields into the guest bank. The bank is then recorded as equal to the fields when
+ * saving it back would store exactly the fields' values (a selector field holding more than 16 bits, a 32-bit
+ * field with bits 63:32 set, or a base that is no exact number would be rewritten by the next exit's save).
+ */
+function loadSegments(cpu: LogicalProcessor, vmcs: Vmcs, b: SegmentBank): void {
+  const lo = vmcs.lo;
+  const hi = vmcs.hi;
+  const sel = b.sel;
+  const base = b.base;
+  const limit = b.limit;
+  const access = b.access;
+  let exact = true;
+  for (let s = 0; s < 8; s++) {
+    const sl = lo[SEL0 + s];
+    sel[s] = sl;
+    const bl = lo[BASE0 + s];
+    const bh = hi[BASE0 + s];
+    const v = (bh | 0) * TWO32 + bl;
+    base[s] = v;
+    limit[s] = lo[LIMIT0 + s];
+    access[s] = lo[AR0 + s];
+    if (sl > 0xffff || (hi[SEL0 + s] | hi[LIMIT0 + s] | hi[AR0 + s]) !== 0 || v >>> 0 !== bl || Math.floor(v / TWO32) >>> 0 !== bh) {
+      exact = false;
+    }
+  }
+  b.written = false;
+  if (exact) {
+    cpu.guestBankVmcs = vmcs;
+    cpu.guestBankGen = vmcs.segGen;
+  } else {
+    cpu.guestBankVmcs = null;
+  }
+}
+
+/**
+ * Save the current segment bank into the guest segment fields (compare before store). Afterwards the fields
+ * encode the bank exactly; when the bank is the guest bank and decoding the fields gives the bank back (bases
+ * are exact integers, as every writer stores them), it is recorded as equal to the fields.
+ */
+function saveSegments(cpu: LogicalProcessor, vmcs: Vmcs, b: SegmentBank): void {
+  const lo = vmcs.lo;
+  const hi = vmcs.hi;
+  const sel = b.sel;
+  const base = b.base;
+  const limit = b.limit;
+  const access = b.access;
+  let v: number;
+  for (let s = 0; s < 8; s++) {
+    if (lo[SEL0 + s] !== (v = sel[s]) || hi[SEL0 + s] !== 0) vmcs.write32(SEL0 + s, v);
+    if (lo[BASE0 + s] !== (v = base[s]) || hi[BASE0 + s] !== 0) vmcs.writeNum(BASE0 + s, v);
+    if (lo[LIMIT0 + s] !== (v = limit[s]) || hi[LIMIT0 + s] !== 0) vmcs.write32(LIMIT0 + s, v);
+    if (lo[AR0 + s] !== (v = access[s]) || hi[AR0 + s] !== 0) vmcs.write32(AR0 + s, v);
+  }
+  let exact = b === cpu.regs.guestBank;
+  for (let s = 0; s < 8 && exact; s++) {
+    if ((hi[BASE0 + s] | 0) * TWO32 + lo[BASE0 + s] !== base[s]) exact = false;
+  }
+  if (exact) {
+    b.written = false;
+    cpu.guestBankVmcs = vmcs;
+    cpu.guestBankGen = vmcs.segGen;
+  } else {
+    cpu.guestBankVmcs = null;
+  }
 }
 
 /**
@@ -143,15 +205,11 @@ export function saveGuestState(cpu: LogicalProcessor, vmcs: Vmcs, exitCtl: numbe
       vmcs.write(V.GUEST_IA32_PERF_GLOBAL_CTRL, PERF_GLOBAL_CTRL.lo, PERF_GLOBAL_CTRL.hi);
     }
   }
-  const sel = r.segSelector;
-  const base = r.segBase;
-  const limit = r.segLimit;
-  const access = r.segAccess;
-  for (let s = 0; s < 8; s++) {
-    if (lo[SEL0 + s] !== (v = sel[s]) || hi[SEL0 + s] !== 0) vmcs.write32(SEL0 + s, v);
-    if (lo[BASE0 + s] !== (v = base[s]) || hi[BASE0 + s] !== 0) vmcs.writeNum(BASE0 + s, v);
-    if (lo[LIMIT0 + s] !== (v = limit[s]) || hi[LIMIT0 + s] !== 0) vmcs.write32(LIMIT0 + s, v);
-    if (lo[AR0 + s] !== (v = access[s]) || hi[AR0 + s] !== 0) vmcs.write32(AR0 + s, v);
+  // Segment registers: nothing to store when the current bank is the guest bank, unwritten since it was
+  // recorded equal to these fields, and the fields unchanged since (processor.ts).
+  const b = r.bank;
+  if (b !== r.guestBank || b.written || cpu.guestBankVmcs !== vmcs || cpu.guestBankGen !== vmcs.segGen) {
+    saveSegments(cpu, vmcs, b);
   }
   if (lo[V.GUEST_GDTR_BASE] !== (v = r.gdtrBase) || hi[V.GUEST_GDTR_BASE] !== 0) vmcs.writeNum(V.GUEST_GDTR_BASE, v);
   if (lo[V.GUEST_GDTR_LIMIT] !== (v = r.gdtrLimit) || hi[V.GUEST_GDTR_LIMIT] !== 0) vmcs.write32(V.GUEST_GDTR_LIMIT, v);

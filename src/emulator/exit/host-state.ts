@@ -5,6 +5,7 @@
 import * as ns_arch from '../../arch';
 import type { LogicalProcessor } from '../processor';
 import * as ns_state from '../state';
+import type { SegmentBank } from '../state';
 import * as ns_vmcs_layout from '../vmcs/layout';
 import type { Vmcs } from '../vmcs/vmcs';
 import * as ns_entry_guest_state from '../entry/guest-state';
@@ -56,12 +57,35 @@ export function loadHostState(cpu: LogicalProcessor, vmcs: Vmcs): void {
     const both = IA32_EFER.LMA | IA32_EFER.LME;
     r.efer = host64 ? r.efer | both : r.efer & ~both;
   }
-  // 28.5.2 Segment and descriptor-table registers. A null data selector makes the register unusable (SS
-  // too; its DPL stays 0).
-  const sel = r.segSelector;
-  const base = r.segBase;
-  const limit = r.segLimit;
-  const access = r.segAccess;
+  // 28.5.2 Segment and descriptor-table registers, in the root bank; it already holds them when neither it
+  // nor a control or host-state field of this VMCS changed since they were last loaded (processor.ts).
+  const rb = r.rootBank;
+  r.bank = rb;
+  if (rb.written || cpu.rootBankVmcs !== vmcs || cpu.rootBankGen !== vmcs.ctlGen) loadHostSegments(cpu, vmcs, rb, host64);
+  r.gdtrBase = (hi[V.HOST_GDTR_BASE] | 0) * TWO32 + lo[V.HOST_GDTR_BASE];
+  r.gdtrLimit = 0xffff;
+  r.idtrBase = (hi[V.HOST_IDTR_BASE] | 0) * TWO32 + lo[V.HOST_IDTR_BASE];
+  r.idtrLimit = 0xffff;
+  r.cpl = 0;
+  // 28.5.3 RIP, RSP, RFLAGS.
+  r.rip = (hi[V.HOST_RIP] | 0) * TWO32 + lo[V.HOST_RIP];
+  r.lo[4] = lo[V.HOST_RSP];
+  r.hi[4] = hi[V.HOST_RSP];
+  r.rflags = 0x2;
+  cpu.activityState = 0;
+}
+
+/**
+ * The segment registers of 28.5.2: a function of the host-state fields and the "host address-space size"
+ * control only (so of Vmcs.ctlGen). A null data selector makes the register unusable (SS too; its DPL stays 0).
+ */
+function loadHostSegments(cpu: LogicalProcessor, vmcs: Vmcs, b: SegmentBank, host64: boolean): void {
+  const lo = vmcs.lo;
+  const hi = vmcs.hi;
+  const sel = b.sel;
+  const base = b.base;
+  const limit = b.limit;
+  const access = b.access;
   let v: number;
   sel[SEG.CS] = lo[V.HOST_CS_SELECTOR];
   base[SEG.CS] = 0;
@@ -95,15 +119,7 @@ export function loadHostState(cpu: LogicalProcessor, vmcs: Vmcs): void {
   base[SEG.LDTR] = 0;
   limit[SEG.LDTR] = 0;
   access[SEG.LDTR] = SEG_AR.UNUSABLE;
-  r.gdtrBase = (hi[V.HOST_GDTR_BASE] | 0) * TWO32 + lo[V.HOST_GDTR_BASE];
-  r.gdtrLimit = 0xffff;
-  r.idtrBase = (hi[V.HOST_IDTR_BASE] | 0) * TWO32 + lo[V.HOST_IDTR_BASE];
-  r.idtrLimit = 0xffff;
-  r.cpl = 0;
-  // 28.5.3 RIP, RSP, RFLAGS.
-  r.rip = (hi[V.HOST_RIP] | 0) * TWO32 + lo[V.HOST_RIP];
-  r.lo[4] = lo[V.HOST_RSP];
-  r.hi[4] = hi[V.HOST_RSP];
-  r.rflags = 0x2;
-  cpu.activityState = 0;
+  b.written = false;
+  cpu.rootBankVmcs = vmcs;
+  cpu.rootBankGen = vmcs.ctlGen;
 }

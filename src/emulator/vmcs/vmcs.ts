@@ -6,16 +6,22 @@
  * `ctlGen` counts changes to control and host-state fields. VM entry caches the result of its control and
  * host-state checks (SDM 27.2) against it: those checks read nothing but these fields, the capability MSRs
  * (fixed per machine) and IA32_EFER.LMA (kept with the cache), so equal inputs give equal results.
+ * `segGen` does the same for the guest segment-register fields (the guest segment bank, entry/guest-state.ts).
  * The dirty list records every field whose value changed (by VMWRITE or by a VM exit) since the guest-state
  * checks last ran, for their incremental re-evaluation (entry/guest-check-cache.ts).
  */
 import type { PhysicalMemory } from '../memory';
 import * as ns_layout from './layout';
 // Imported bindings rebound once: under tsx (esbuild CommonJS) each use of an import is a getter call.
-const { FIELD_COUNT, FIELD_TYPE, REGION_FIELDS, REGION_LAUNCH_STATE, T_CONTROL, T_HOST } = ns_layout;
+const { FIELD_COUNT, FIELD_TYPE, REGION_FIELDS, REGION_LAUNCH_STATE, T_CONTROL, T_HOST, V } = ns_layout;
 
 const CTL_OR_HOST = new Uint8Array(FIELD_COUNT);
 for (let i = 0; i < FIELD_COUNT; i++) CTL_OR_HOST[i] = FIELD_TYPE[i] === T_CONTROL || FIELD_TYPE[i] === T_HOST ? 1 : 0;
+/** The guest segment-register fields (selector, base, limit, access rights of ES … TR), counted by segGen. */
+const GUEST_SEGMENT = new Uint8Array(FIELD_COUNT);
+for (const s of ['ES', 'CS', 'SS', 'DS', 'FS', 'GS', 'LDTR', 'TR'] as const) {
+  for (const f of ['SELECTOR', 'BASE', 'LIMIT', 'AR_BYTES'] as const) GUEST_SEGMENT[V[`GUEST_${s}_${f}`]] = 1;
+}
 
 export class Vmcs {
   readonly address: number;
@@ -25,6 +31,11 @@ export class Vmcs {
   /** Bit 31 of the revision dword when this VMCS was made current (a shadow VMCS, SDM 25.10). */
   shadow = false;
   ctlGen = 0;
+  /**
+   * Counts changes to the guest segment-register fields (GUEST_ES_SELECTOR … GUEST_TR_AR_BYTES): the guest
+   * segment bank of a logical processor is known equal to them while this count is unchanged (entry/guest-state.ts).
+   */
+  segGen = 0;
   /** ctlGen when the control and host-state checks last passed, and the IA32_EFER.LMA they passed with. */
   checkedCtlGen = -1;
   checkedLma = -1;
@@ -51,6 +62,7 @@ export class Vmcs {
     this.lo[d] = lo;
     this.hi[d] = hi;
     if (CTL_OR_HOST[d] !== 0) this.ctlGen++;
+    else if (GUEST_SEGMENT[d] !== 0) this.segGen++;
     if (this.dirtyFlag[d] === 0) {
       this.dirtyFlag[d] = 1;
       this.dirtyList[this.dirtyCount++] = d;
@@ -97,6 +109,7 @@ export class Vmcs {
       this.hi[i] = mem.read32(base + REGION_FIELDS + 8 * i + 4);
     }
     this.ctlGen++;
+    this.segGen++;
     this.guestChecks = null;
   }
 

@@ -77,11 +77,11 @@ export function ea(x: Exec, i: Insn): number {
   }
   const seg = i.seg;
   if (x.mode64) {
-    if (seg >= 4) a += x.regs.segBase[seg];
+    if (seg >= 4) a += x.regs.segBaseView[seg];
     checkCanonical(x, a, seg === 2);
     return a;
   }
-  return (a + x.regs.segBase[seg]) >>> 0;
+  return (a + x.regs.segBaseView[seg]) >>> 0;
 }
 
 /** Effective address without the segment base (LEA), truncated to the address size. */
@@ -271,13 +271,13 @@ export function memLa(x: Exec, i: Insn): number {
 /** Stack pointer as a signed number (RSP in 64-bit mode; ESP or SP by SS.B otherwise). */
 export function getSp(x: Exec): number {
   if (x.mode64) return (x.hi[4] | 0) * TWO32 + x.lo[4];
-  return (x.regs.segAccess[2] & 0x4000) !== 0 ? x.lo[4] : x.lo[4] & 0xffff;
+  return (x.regs.segAccessView[2] & 0x4000) !== 0 ? x.lo[4] : x.lo[4] & 0xffff;
 }
 export function setSp(x: Exec, v: number): void {
   if (x.mode64) {
     x.lo[4] = v >>> 0;
     x.hi[4] = Math.floor(v / TWO32) >>> 0;
-  } else if ((x.regs.segAccess[2] & 0x4000) !== 0) {
+  } else if ((x.regs.segAccessView[2] & 0x4000) !== 0) {
     x.lo[4] = v >>> 0;
   } else {
     x.lo[4] = (x.lo[4] & 0xffff0000) | (v & 0xffff);
@@ -289,8 +289,8 @@ function stackLa(x: Exec, sp: number): number {
     checkCanonical(x, sp, true);
     return sp;
   }
-  const off = (x.regs.segAccess[2] & 0x4000) !== 0 ? sp >>> 0 : sp & 0xffff;
-  return (off + x.regs.segBase[2]) >>> 0;
+  const off = (x.regs.segAccessView[2] & 0x4000) !== 0 ? sp >>> 0 : sp & 0xffff;
+  return (off + x.regs.segBaseView[2]) >>> 0;
 }
 
 /** Push `size` bytes (2, 4, 8). The write happens before RSP changes, so a fault leaves RSP intact. */

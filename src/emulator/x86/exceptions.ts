@@ -178,8 +178,8 @@ function deliver64(x: Exec, vector: number, type: number, code: number, ret: num
   if (newCpl < oldCpl || ist !== 0) {
     // SDM 6.14.4 / 6.14.5: RSPn or ISTn from the 64-bit TSS.
     const off = ist !== 0 ? 0x24 + (ist - 1) * 8 : 4 + newCpl * 8;
-    if (off + 7 > regs.segLimit[7]) fault(x, TS, (regs.segSelector[7] & 0xfffc) + ext);
-    const lo = rdSys64(x, regs.segBase[7] + off);
+    if (off + 7 > regs.segLimitView[7]) fault(x, TS, (regs.segSelectorView[7] & 0xfffc) + ext);
+    const lo = rdSys64(x, regs.segBaseView[7] + off);
     sp = (x.tHi | 0) * TWO32 + lo;
   }
   sp = Math.floor(sp / 16) * 16;
@@ -187,8 +187,8 @@ function deliver64(x: Exec, vector: number, type: number, code: number, ret: num
   checkCanonical(x, sp - frame, true);
   materialize(x);
   const rflags = regs.rflags;
-  const oldSsSel = regs.segSelector[2];
-  const oldCsSel = regs.segSelector[1];
+  const oldSsSel = regs.segSelectorView[2];
+  const oldCsSel = regs.segSelectorView[1];
   wrSys64(x, sp - 8, oldSsSel, 0);
   wrSys64(x, sp - 16, oldSp >>> 0, Math.floor(oldSp / TWO32) >>> 0);
   wrSys64(x, sp - 24, rflags, 0);
@@ -235,17 +235,17 @@ function deliver32(x: Exec, vector: number, type: number, code: number, ret: num
   const csHi = desc.hi;
   materialize(x);
   const rflags = regs.rflags;
-  const oldSsSel = regs.segSelector[2];
+  const oldSsSel = regs.segSelectorView[2];
   const oldSp = getSp(x);
-  let ssBase = regs.segBase[2];
+  let ssBase = regs.segBaseView[2];
   let sp = oldSp;
   let newSs = -1;
   let ssLo = 0;
   let ssHi = 0;
   if (newCpl < oldCpl) {
     // SS:ESP for the new privilege level from the 32-bit TSS (SDM 7.2.1 "Task-State Segment").
-    const tr = regs.segBase[7];
-    if (8 + newCpl * 8 + 1 > regs.segLimit[7]) fault(x, TS, (regs.segSelector[7] & 0xfffc) + ext);
+    const tr = regs.segBaseView[7];
+    if (8 + newCpl * 8 + 1 > regs.segLimitView[7]) fault(x, TS, (regs.segSelectorView[7] & 0xfffc) + ext);
     sp = rdSys32(x, tr + 4 + newCpl * 8);
     newSs = rdSys32(x, tr + 8 + newCpl * 8) & 0xffff;
     if ((newSs & 0xfffc) === 0 || (newSs & 3) !== newCpl) fault(x, TS, (newSs & 0xfffc) + ext);
@@ -259,7 +259,7 @@ function deliver32(x: Exec, vector: number, type: number, code: number, ret: num
   }
   const slots: number[] = [];
   if (newSs >= 0) slots.push(oldSsSel, oldSp);
-  slots.push(rflags, regs.segSelector[1], ret >>> 0);
+  slots.push(rflags, regs.segSelectorView[1], ret >>> 0);
   if (code >= 0) slots.push(code);
   let p = sp;
   for (const s of slots) {
@@ -287,7 +287,7 @@ export function iret(x: Exec, size: number): void {
     throw new UnsupportedInstructionError('IRET task return (NT = 1)');
   }
   const sp0 = getSp(x);
-  const ssBase = x.mode64 ? 0 : regs.segBase[2];
+  const ssBase = x.mode64 ? 0 : regs.segBaseView[2];
   const rd = (k: number): number => {
     const a = x.mode64 ? sp0 + k * size : (ssBase + ((sp0 + k * size) >>> 0)) >>> 0;
     if (x.mode64) checkCanonical(x, a, true);
@@ -315,7 +315,7 @@ export function iret(x: Exec, size: number): void {
   const to64 = (regs.efer & (1 << 10)) !== 0 && (ar & 0x2000) !== 0;
   const popStack = x.mode64 || rpl > cpl;
   let newSp = sp0 + 3 * size;
-  let newSs = regs.segSelector[2];
+  let newSs = regs.segSelectorView[2];
   if (popStack) {
     newSp = rd(3);
     newSs = rd(4) & 0xffff;
@@ -352,7 +352,7 @@ export function iret(x: Exec, size: number): void {
   if (rpl > cpl) {
     // Data segments not accessible at the new CPL become null (SDM IRET "RETURN-TO-OUTER-PRIVILEGE-LEVEL").
     for (const s of [0, 3, 4, 5]) {
-      const sar = regs.segAccess[s];
+      const sar = regs.segAccessView[s];
       const sdpl = (sar >>> 5) & 3;
       const conformingCode = (sar & 0x1c) === 0x1c;
       if ((sar & 0x10000) === 0 && !conformingCode && sdpl < rpl) {

@@ -163,7 +163,7 @@ export const pushH: Handler = (x, i) => {
   } else if (i.k0 === K_SREG) {
     // A segment register push writes its selector zero-extended (a 16-bit write with 32-bit operands on
     // some processors; the reference machine writes the full slot).
-    push(x, size, x.regs.segSelector[i.r0], 0);
+    push(x, size, x.regs.segSelectorView[i.r0], 0);
   } else {
     const la = memLa(x, i);
     const v = readOp(x, i, 0, size, la);
@@ -217,7 +217,7 @@ export const leave: Handler = (x, i) => {
   const size = stackSize(x, i);
   const sp0 = getSp(x);
   if (x.mode64) setSp(x, reg64(x, 5));
-  else setSp(x, (x.regs.segAccess[2] & 0x4000) !== 0 ? x.lo[5] : x.lo[5] & 0xffff);
+  else setSp(x, (x.regs.segAccessView[2] & 0x4000) !== 0 ? x.lo[5] : x.lo[5] & 0xffff);
   try {
     const v = pop(x, size);
     setReg(x, 5, size, 0, v, x.tHi);

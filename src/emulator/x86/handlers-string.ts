@@ -35,13 +35,13 @@ export function checkIoPermission(x: Exec, port: number, size: number): void {
   const r = x.regs;
   if ((r.cr0 & 1) === 0) return;
   if (r.cpl <= ((r.rflags >>> 12) & 3) && (r.rflags & 0x20000) === 0) return;
-  const trType = r.segAccess[7] & 0xf;
-  const limit = r.segLimit[7];
-  if ((trType !== 0x9 && trType !== 0xb) || limit < 103 || (r.segAccess[7] & 0x10000) !== 0) fault(x, GP, 0);
-  const mapBase = rdSys32(x, r.segBase[7] + 100) >>> 16;
+  const trType = r.segAccessView[7] & 0xf;
+  const limit = r.segLimitView[7];
+  if ((trType !== 0x9 && trType !== 0xb) || limit < 103 || (r.segAccessView[7] & 0x10000) !== 0) fault(x, GP, 0);
+  const mapBase = rdSys32(x, r.segBaseView[7] + 100) >>> 16;
   const first = mapBase + (port >>> 3);
   if (first + 1 > limit) fault(x, GP, 0);
-  const bits = rdSys32(x, r.segBase[7] + first) & 0xffff;
+  const bits = rdSys32(x, r.segBaseView[7] + first) & 0xffff;
   const mask = ((1 << size) - 1) << (port & 7);
   if ((bits & mask) !== 0) fault(x, GP, 0);
 }
@@ -113,11 +113,11 @@ function decCount(x: Exec, addr: number): void {
 /** Linear address of seg:[index] (segment base only for FS/GS in 64-bit mode). */
 function strLa(x: Exec, seg: number, off: number): number {
   if (x.mode64) {
-    const a = seg >= 4 ? off + x.regs.segBase[seg] : off;
+    const a = seg >= 4 ? off + x.regs.segBaseView[seg] : off;
     checkCanonical(x, a, seg === 2);
     return a;
   }
-  return (off + x.regs.segBase[seg]) >>> 0;
+  return (off + x.regs.segBaseView[seg]) >>> 0;
 }
 function step(x: Exec, size: number): number {
   return (x.regs.rflags & DF) !== 0 ? -size : size;

@@ -405,8 +405,8 @@ export const wbinvd = simpleExiting('WBINVD');
 export const invlpg: Handler = (x, i) => {
   requireCpl0(x);
   let la = offsetOf(x, i);
-  if (x.mode64) la += i.seg >= 4 ? x.regs.segBase[i.seg] : 0;
-  else la = (la + x.regs.segBase[i.seg]) >>> 0;
+  if (x.mode64) la += i.seg >= 4 ? x.regs.segBaseView[i.seg] : 0;
+  else la = (la + x.regs.segBaseView[i.seg]) >>> 0;
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'INVLPG');
     memoryFacts(x, i, la);
@@ -509,7 +509,7 @@ function ldtTr(identity: 0 | 1 | 2 | 3): Handler {
     }
     const r = x.regs;
     if (identity < 2) {
-      const v = r.segSelector[identity === 0 ? 6 : 7];
+      const v = r.segSelectorView[identity === 0 ? 6 : 7];
       if (i.k0 === K_MEM) wr16(x, la, v);
       else setReg(x, i.r0, i.s0, 0, v, 0);
       return 0;
@@ -568,7 +568,7 @@ export const monitor: Handler = (x, i) => {
   if (x.lo[1] !== 0) fault(x, GP, 0);
   const seg = i.segOverride >= 0 ? i.segOverride : 3;
   let la = i.addr === 8 ? reg64(x, 0) : i.addr === 4 ? x.lo[0] : x.lo[0] & 0xffff;
-  la = x.mode64 ? la + (seg >= 4 ? x.regs.segBase[seg] : 0) : (la + x.regs.segBase[seg]) >>> 0;
+  la = x.mode64 ? la + (seg >= 4 ? x.regs.segBaseView[seg] : 0) : (la + x.regs.segBaseView[seg]) >>> 0;
   if (x.mode64) checkCanonical(x, la, false);
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'MONITOR');
@@ -862,7 +862,7 @@ export const swapgs: Handler = (x) => {
   requireCpl0(x);
   x.cpu.runSteps = x.steps;
   const k = x.platform.rdmsr(x.cpu, MSR_KERNEL_GS_BASE) ?? 0n;
-  const gs = BigInt.asUintN(64, BigInt(x.regs.segBase[5]));
+  const gs = BigInt.asUintN(64, BigInt(x.regs.segBaseView[5]));
   x.cpu.runSteps = x.steps;
   x.platform.wrmsr(x.cpu, MSR_KERNEL_GS_BASE, gs);
   x.regs.segBase[5] = Number(BigInt.asIntN(64, k));
@@ -934,7 +934,7 @@ export const movToSreg: Handler = (x, i) => {
 };
 
 export const movFromSreg: Handler = (x, i) => {
-  const v = x.regs.segSelector[i.r1];
+  const v = x.regs.segSelectorView[i.r1];
   if (i.k0 === K_MEM) wr16(x, ea(x, i), v);
   else setReg(x, i.r0, i.s0, 0, v, 0);
   return 0;
@@ -943,7 +943,7 @@ export const movFromSreg: Handler = (x, i) => {
 export const popSreg: Handler = (x, i) => {
   const size = x.mode64 ? (i.size === 2 ? 2 : 8) : i.size === 2 ? 2 : 4;
   const sp = getSp(x);
-  const v = rdSize(x, x.mode64 ? sp : (x.regs.segBase[2] + sp) >>> 0, size) & 0xffff;
+  const v = rdSize(x, x.mode64 ? sp : (x.regs.segBaseView[2] + sp) >>> 0, size) & 0xffff;
   loadDataSegment(x, i.r0, v);
   setSp(x, sp + size);
   if (i.r0 === 2) movSsShadow(x);

@@ -31,7 +31,7 @@ export function resetFacts(x: Exec, i: Insn, what: ExitingInstruction): void {
   const f = x.cpu.facts;
   f.instruction = what;
   f.length = i.len;
-  f.rip = x.ripCur + (x.mode64 ? 0 : x.regs.segBase[1]);
+  f.rip = x.ripCur + (x.mode64 ? 0 : x.regs.segBaseView[1]);
   f.memoryOperand = false;
   f.linearAddress = 0n;
   f.displacement = 0n;

@@ -230,7 +230,7 @@ export class Interpreter {
       }
       linear = rip;
     } else {
-      linear = (rip + regs.segBase[1]) >>> 0;
+      linear = (rip + regs.segBaseView[1]) >>> 0;
     }
     x.ripCur = rip;
     const phys = translate(x, linear, ACC_FETCH | x.uacc);

@@ -28,8 +28,8 @@ export const desc = { lo: 0, hi: 0, hi2: 0, hi3: 0 };
 export function readDescriptor(x: Exec, sel: number, errorExt: number, wide = false): void {
   const regs = x.regs;
   const ti = (sel & 4) !== 0;
-  const base = ti ? regs.segBase[6] : regs.gdtrBase;
-  const limit = ti ? ((regs.segAccess[6] & AR_UNUSABLE) !== 0 ? -1 : regs.segLimit[6]) : regs.gdtrLimit;
+  const base = ti ? regs.segBaseView[6] : regs.gdtrBase;
+  const limit = ti ? ((regs.segAccessView[6] & AR_UNUSABLE) !== 0 ? -1 : regs.segLimitView[6]) : regs.gdtrLimit;
   const end = (sel & 0xfff8) + (wide ? 15 : 7);
   if (end > limit) fault(x, GP, (sel & 0xfffc) + errorExt);
   const la = base + (sel & 0xfff8);
@@ -56,7 +56,7 @@ export function descriptorLimit(lo: number, hi: number): number {
 export function markAccessed(x: Exec, sel: number): void {
   if ((desc.hi & 0x100) !== 0) return;
   const regs = x.regs;
-  const base = (sel & 4) !== 0 ? regs.segBase[6] : regs.gdtrBase;
+  const base = (sel & 4) !== 0 ? regs.segBaseView[6] : regs.gdtrBase;
   desc.hi |= 0x100;
   wrSys8(x, base + (sel & 0xfff8) + 5, (desc.hi >>> 8) & 0xff);
 }
@@ -72,7 +72,7 @@ export function setSegment(x: Exec, seg: number, sel: number, base: number, limi
 /** Recompute the cached mode after CS, CPL, CR0 or EFER changed. */
 export function updateMode(x: Exec): void {
   const regs = x.regs;
-  const cs = regs.segAccess[1];
+  const cs = regs.segAccessView[1];
   x.mode64 = (regs.efer & EFER_LMA) !== 0 && (cs & AR_L) !== 0;
   x.bitness = x.mode64 ? 64 : (cs & AR_DB) !== 0 ? 32 : 16;
   x.paging = (regs.cr0 & 0x80000000) !== 0;
@@ -90,7 +90,7 @@ export function loadDataSegment(x: Exec, seg: number, sel: number): void {
   const rpl = sel & 3;
   if ((sel & 0xfffc) === 0) {
     if (seg === 2 && !(x.mode64 && cpl < 3 && rpl === cpl)) fault(x, GP, 0);
-    setSegment(x, seg, sel, seg >= 4 && x.mode64 ? regs.segBase[seg] : 0, 0, AR_UNUSABLE | (seg === 2 ? cpl << 5 : 0));
+    setSegment(x, seg, sel, seg >= 4 && x.mode64 ? regs.segBaseView[seg] : 0, 0, AR_UNUSABLE | (seg === 2 ? cpl << 5 : 0));
     if (seg >= 4 && x.mode64) regs.segBase[seg] = 0;
     return;
   }
