@@ -79,7 +79,14 @@ export async function runSuite(o: RunOptions): Promise<number> {
   const broken = new Set(errors.map((e) => e.uri));
   const runnable = selected.filter((p) => !broken.has(p.replace(/:\d+$/, '')));
 
-  const meta = await metadata(o.impl, o.profile);
+  // An implementation that cannot even start still gets a report: every scenario then fails with its reason.
+  const meta = await metadata(o.impl, o.profile).catch((e: Error): RunMetadata => {
+    process.stderr.write(`the implementation did not answer hello/reset: ${e.message}\n`);
+    return {
+      implementation: { spec: o.impl, name: '(did not start)', version: '', protocol: 0, extensions: [] },
+      profile: o.profile ?? '(unknown)', capabilities: {}, physicalAddressWidth: 0, suiteVersion: suiteVersion(),
+    };
+  });
   if (o.expectations) {
     meta.expectations = path.resolve(o.expectations);
     loadExpectations(meta.expectations, meta.suiteVersion); // fail now, clearly, on a bad file

@@ -34,11 +34,17 @@ setDefinitionFunctionWrapper((fn: (...args: unknown[]) => unknown) =>
   });
 
 Before(async function (this: VmxWorld, { pickle }) {
-  const { impl, info } = await session();
-  this.impl = impl;
-  this.info = info;
-  const profile = process.env.VMX_PROFILE || undefined;
-  this.caps = await impl.reset({ profile, processors: Number(process.env.VMX_PROCESSORS ?? 1) });
+  try {
+    const { impl, info } = await session();
+    this.impl = impl;
+    this.info = info;
+    const profile = process.env.VMX_PROFILE || undefined;
+    this.caps = await impl.reset({ profile, processors: Number(process.env.VMX_PROCESSORS ?? 1) });
+  } catch (e) {
+    // The implementation did not start or reset: the harness or the implementation broke, not a rule.
+    this.implementationBroke = `${(e as { code?: string }).code ?? 'start'}: ${(e as Error).message}`;
+    throw e;
+  }
   this.note(`implementation ${info.name} ${info.version}, profile ${this.caps.profile}`);
   const missing = requiredCapabilities(pickle.tags.map((t) => t.name)).filter(
     (name) => !hasCapability({ caps: this.caps, info: this.info }, name),

@@ -44,3 +44,17 @@ for (const [mode, what, reason] of [
     });
   });
 }
+
+describe('a stdio implementation that does not start at all', () => {
+  it('still gets a report: every scenario is an error with the reason, and the run exits non-zero', () => {
+    const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'vmx-nostart-'));
+    const r = spawnSync(TSX, [path.join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--impl', 'stdio:/bin/false', '--reports', reports, '--no-allure', '--quiet', FEATURE], {
+      cwd: ROOT, encoding: 'utf8',
+    });
+    const report = JSON.parse(fs.readFileSync(path.join(reports, 'conformance.json'), 'utf8'));
+    fs.rmSync(reports, { recursive: true, force: true });
+    expect(r.status).to.equal(1);
+    expect(report.totals.error).to.equal(report.scenarios.length);
+    expect(report.scenarios[0].reason).to.match(/implementation process exited \(status 1\)/);
+  });
+});
