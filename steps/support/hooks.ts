@@ -45,7 +45,7 @@ Before(async function (this: VmxWorld, { pickle }) {
     this.implementationBroke = `${(e as { code?: string }).code ?? 'start'}: ${(e as Error).message}`;
     throw e;
   }
-  this.note(`implementation ${info.name} ${info.version}, profile ${this.caps.profile}`);
+  this.note(`implementation ${this.info.name} ${this.info.version}, profile ${this.caps.profile}`);
   const missing = requiredCapabilities(pickle.tags.map((t) => t.name)).filter(
     (name) => !hasCapability({ caps: this.caps, info: this.info }, name),
   );
