@@ -56,30 +56,15 @@ export function setRegBig(x: Exec, r: number, v: bigint): void {
 
 // ---- effective address ----
 
-/** Linear address of the instruction's memory operand (canonical check in 64-bit mode). */
+/** Linear address of the instruction's memory operand: its offset plus the segment base (canonical check in 64-bit mode). */
 export function ea(x: Exec, i: Insn): number {
-  const lo = x.lo;
-  const hi = x.hi;
-  const b = i.base;
-  const ix = i.index;
-  let a = i.disp;
-  if (i.addr === 8) {
-    if (b >= 0) a += b === BASE_RIP ? x.regs.rip : (hi[b] | 0) * TWO32 + lo[b];
-    if (ix >= 0) a += ((hi[ix] | 0) * TWO32 + lo[ix]) * i.scale;
-  } else if (i.addr === 4) {
-    if (b >= 0) a += b === BASE_RIP ? x.regs.rip : lo[b];
-    if (ix >= 0) a += lo[ix] * i.scale;
-    a = a >>> 0;
-  } else {
-    if (b >= 0) a += lo[b] & 0xffff;
-    if (ix >= 0) a += (lo[ix] & 0xffff) * i.scale;
-    a &= 0xffff;
-  }
+  const a = offsetOf(x, i);
   const seg = i.seg;
   if (x.mode64) {
-    if (seg >= 4) a += x.regs.segBaseView[seg];
-    checkCanonical(x, a, seg === 2);
-    return a;
+    // In 64-bit mode only FS and GS bases apply (SDM Vol. 1 3.4.2.1).
+    const la = seg >= 4 ? a + x.regs.segBaseView[seg] : a;
+    checkCanonical(x, la, seg === 2);
+    return la;
   }
   return (a + x.regs.segBaseView[seg]) >>> 0;
 }
