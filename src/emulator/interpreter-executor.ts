@@ -3,7 +3,7 @@
  * per machine, bound to a logical processor for each run.
  */
 import { CONTINUE } from './x86/platform';
-import { invalidatePage, tlbOf, xcr0, Interpreter } from './x86';
+import { tlbOf, xcr0, Interpreter } from './x86';
 import type { Tlb } from './x86/paging';
 import type { GuestExecutor } from './entry/executor';
 import type { LogicalProcessor } from './processor';
@@ -25,14 +25,28 @@ export class InterpreterExecutor implements GuestExecutor {
     return xcr0(cpu);
   }
 
-  /** The processor's TLB, looked up once (VM entries and exits without VPIDs flush it every time). */
-  private tlb: Tlb | undefined = undefined;
-
-  flushAll(): void {
-    (this.tlb ??= tlbOf(this.cpu)).flushAll();
+  /** The processor's TLB (the same object for the processor's lifetime), looked up once. */
+  private tlbCache: Tlb | undefined = undefined;
+  private get tlb(): Tlb {
+    return (this.tlbCache ??= tlbOf(this.cpu));
   }
 
-  flushPage(linear: number): void {
-    invalidatePage(this.cpu, linear);
+  invalidateAll(): void {
+    this.tlb.invalidateAll();
+  }
+  invalidateVpid(vpid: number, retainGlobals: boolean): void {
+    this.tlb.invalidateVpid(vpid, retainGlobals);
+  }
+  invalidateAllVpidsExceptZero(): void {
+    this.tlb.invalidateAllVpidsExceptZero();
+  }
+  invalidateAddress(vpid: number, linear: number): void {
+    this.tlb.invalidateAddress(vpid, linear);
+  }
+  invalidateEp4ta(ep4ta: number): void {
+    this.tlb.invalidateEp4ta(ep4ta);
+  }
+  invalidateAllEp4tas(): void {
+    this.tlb.invalidateAllEp4tas();
   }
 }

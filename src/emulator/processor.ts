@@ -28,17 +28,33 @@ export const MODE_NON_ROOT = 2;
 export const NO_VMCS = 0xffffffffffffffffn;
 
 /**
- * Invalidation of cached translations (SDM Vol. 3C 29.4.3 "Invalidating Cached Translation Information").
- * Architecture lets a processor drop any cached translation at any time, so an implementation may
- * invalidate more than an instruction requires; this one never keeps less.
+ * Invalidation of cached translations (SDM Vol. 3C 29.4.3 "Invalidating Cached Translation Information"), by
+ * kind of mapping (29.4.1: linear mappings, tagged by VPID; combined mappings, tagged by VPID and EP4TA;
+ * guest-physical mappings, tagged by EP4TA). Each operation invalidates what the SDM says it must; the
+ * interpreter's TLB (src/emulator/x86/tlb.ts) invalidates nothing else.
  */
 export interface TranslationCache {
-  /** Drop every cached translation, whatever its tag. */
-  flushAll(): void;
-  /** Drop the cached translations of the 4-KiB page holding `linear` (signed-number form), under every tag. */
-  flushPage(linear: number): void;
+  /** Every cached mapping (power-up, reset). */
+  invalidateAll(): void;
+  /** Linear and combined mappings of `vpid`, for all EP4TAs; global ones too unless `retainGlobals`. */
+  invalidateVpid(vpid: number, retainGlobals: boolean): void;
+  /** Linear and combined mappings of every VPID except 0000H, for all EP4TAs (INVVPID all-context). */
+  invalidateAllVpidsExceptZero(): void;
+  /** Linear and combined mappings of `vpid` (all EP4TAs) used to translate `linear` (signed-number form). */
+  invalidateAddress(vpid: number, linear: number): void;
+  /** Guest-physical and combined mappings of one EP4TA (EPTP bits 51:12, as a page number), for all VPIDs. */
+  invalidateEp4ta(ep4ta: number): void;
+  /** Guest-physical and combined mappings of every EP4TA, for all VPIDs. */
+  invalidateAllEp4tas(): void;
 }
-const NO_TRANSLATION_CACHE: TranslationCache = { flushAll() {}, flushPage() {} };
+const NO_TRANSLATION_CACHE: TranslationCache = {
+  invalidateAll() {},
+  invalidateVpid() {},
+  invalidateAllVpidsExceptZero() {},
+  invalidateAddress() {},
+  invalidateEp4ta() {},
+  invalidateAllEp4tas() {},
+};
 
 export class LogicalProcessor implements CpuContext {
   readonly index: number;

@@ -113,6 +113,6 @@ export function resetProcessor(cpu: LogicalProcessor): void {
   cpu.pendingSipi = -1;
   cpu.pendingSmi = false;
   cpu.tsc = 0;
-  cpu.translations.flushAll();
+  cpu.translations.invalidateAll();
   resetMsrs(cpu);
 }

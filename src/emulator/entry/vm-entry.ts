@@ -119,8 +119,9 @@ export function vmLaunchOrResume(m: Machine, cpu: LogicalProcessor, launch: bool
     }
   }
   if (launch) vmcs.launched = true;
-  // 29.4.3: without VPIDs, VM entries invalidate the mappings of VPID 0000H (here: all cached mappings).
-  if (!vpidEnabled(vmcs)) cpu.translations.flushAll();
+  // 29.4.3.1: with "enable VPID" 0, VM entries invalidate the linear and combined mappings of VPID 0000H (all
+  // EP4TAs); with it 1 they invalidate nothing (29.4.3.2).
+  if (!vpidEnabled(vmcs)) cpu.translations.invalidateVpid(0, false);
   enterNonRoot(m, cpu, vmcs, x);
   return runNonRoot(m, cpu, maxSteps);
 }

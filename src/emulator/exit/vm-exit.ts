@@ -103,7 +103,7 @@ export function completeExit(cpu: LogicalProcessor): void {
   if (e.blockNmi) cpu.interruptibility = INTERRUPTIBILITY.BLOCKING_BY_NMI;
 }
 
-/** 28.5 and 28.6, shared with VM-entry failures; also the TLB rule of 29.4.3 for VPID-less transitions. */
+/** 28.5 and 28.6, shared with VM-entry failures; also the TLB rule of 29.4.3.1 for VPID-less transitions. */
 function finishWithHostState(cpu: LogicalProcessor, vmcs: Vmcs): void {
   loadHostState(cpu, vmcs);
   cpu.interruptibility = 0;
@@ -112,12 +112,23 @@ function finishWithHostState(cpu: LogicalProcessor, vmcs: Vmcs): void {
     vmxAbort(cpu, vmcs, VMX_ABORT.LOADING_HOST_MSRS);
     return;
   }
-  if (!vpidEnabled(vmcs)) cpu.translations.flushAll();
+  // 29.4.3.1: with "enable VPID" 0, VM exits invalidate the linear and combined mappings of VPID 0000H (all
+  // EP4TAs); with it 1 they invalidate nothing (29.4.3.2).
+  if (!vpidEnabled(vmcs)) cpu.translations.invalidateVpid(0, false);
 }
 
 export function vpidEnabled(vmcs: Vmcs): boolean {
   return (vmcs.lo[V.PRIMARY_PROC_BASED_VM_EXEC_CONTROL] & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0 &&
     (vmcs.lo[V.SECONDARY_VM_EXEC_CONTROL] & PROC2.ENABLE_VPID) !== 0;
+}
+
+/**
+ * The VPID the processor's translations are tagged with now (SDM 29.1): the VMCS's VPID in non-root operation
+ * with "enable VPID" 1, otherwise 0000H (root operation, outside VMX, or "enable VPID" 0).
+ */
+export function currentVpid(cpu: LogicalProcessor): number {
+  const vmcs = cpu.current;
+  return cpu.nonRoot && vmcs !== null && vpidEnabled(vmcs) ? vmcs.lo[V.VIRTUAL_PROCESSOR_ID] & 0xffff : 0;
 }
 
 /**

@@ -266,9 +266,10 @@ export class VmxPlatform implements Platform {
   }
 
   /**
-   * TLB tag (29.4 "Caching Translation Information"): the VPID when "enable VPID" is 1 (0 otherwise, including
-   * root operation), plus the EP4TA when EPT is on, so translations made under different VPIDs or EPTPs are
-   * never mixed.
+   * TLB context (29.4 "Caching Translation Information"): the VPID in bits 15:0 when "enable VPID" is 1 (0000H
+   * otherwise, and in root operation, 29.1), and above them EP4TA + 1 (EPTP bits 51:12) when EPT is on (0
+   * otherwise). The interpreter's TLB keeps linear mappings by VPID, combined mappings by VPID and EP4TA and
+   * guest-physical mappings by EP4TA (src/emulator/x86/tlb.ts).
    */
   translationTag(ctx: CpuContext): number {
     const cpu = ctx as LogicalProcessor;

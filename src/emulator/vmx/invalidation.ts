@@ -41,9 +41,10 @@ export function invept(
   if (typeLo === INVEPT_TYPE.SINGLE_CONTEXT) {
     if (eptpProblem(cpu.caps, descLo, descHi) !== '') return vmFail(cpu, VMERR.INVALID_OPERAND_INVEPT_INVVPID);
   }
-  // Mappings of that EP4TA (single-context) or of all (all-context): this implementation drops all, which
-  // 31.3 permits ("the instruction may invalidate mappings associated with other EP4TAs").
-  cpu.translations.flushAll();
+  // 29.4.3.1: single-context invalidates the guest-physical and combined mappings of the descriptor's EP4TA (EPTP
+  // bits 51:12), for all VPIDs and PCIDs; all-context those of every EP4TA. Linear mappings stay (29.4.3.2).
+  if (typeLo === INVEPT_TYPE.SINGLE_CONTEXT) cpu.translations.invalidateEp4ta((descHi & 0xfffff) * 1048576 + (descLo >>> 12));
+  else cpu.translations.invalidateAllEp4tas();
   return vmSucceed(cpu);
 }
 
@@ -61,21 +62,27 @@ export function invvpid(
   // INVVPID_DESC[63:16] are reserved and must be 0.
   if ((d0Lo >>> 16) !== 0 || d0Hi !== 0) return vmFail(cpu, VMERR.INVALID_OPERAND_INVEPT_INVVPID);
   const vpid = d0Lo & 0xffff;
+  // 29.4.3.1: linear and combined mappings (for all PCIDs and, for combined mappings, all EP4TAs); guest-physical
+  // mappings stay (29.4.3.2).
   switch (typeLo) {
     case INVVPID_TYPE.INDIVIDUAL_ADDRESS:
+      // Those of the VPID that would translate the linear address.
       if (vpid === 0 || !canonical48(laLo, laHi)) return vmFail(cpu, VMERR.INVALID_OPERAND_INVEPT_INVVPID);
-      cpu.translations.flushPage((laHi | 0) * 4294967296 + (laLo >>> 0));
+      cpu.translations.invalidateAddress(vpid, (laHi | 0) * 4294967296 + (laLo >>> 0));
       break;
     case INVVPID_TYPE.SINGLE_CONTEXT:
+      // All of the VPID.
       if (vpid === 0) return vmFail(cpu, VMERR.INVALID_OPERAND_INVEPT_INVVPID);
-      cpu.translations.flushAll();
+      cpu.translations.invalidateVpid(vpid, false);
       break;
     case INVVPID_TYPE.ALL_CONTEXT:
-      cpu.translations.flushAll();
+      // All of every VPID except 0000H.
+      cpu.translations.invalidateAllVpidsExceptZero();
       break;
     default:
+      // Single-context-retaining-globals: all of the VPID except global translations.
       if (vpid === 0) return vmFail(cpu, VMERR.INVALID_OPERAND_INVEPT_INVVPID);
-      cpu.translations.flushAll();
+      cpu.translations.invalidateVpid(vpid, true);
   }
   return vmSucceed(cpu);
 }

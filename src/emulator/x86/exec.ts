@@ -77,7 +77,19 @@ export class Exec {
   paging = false;
   /** Platform.translateGuestPhysical, if any. */
   ept: ((cpu: CpuContext, gpa: number, access: number, linear: number) => number) | undefined = undefined;
-  tag = 0;
+  /**
+   * Translation context of the run (Platform.translationTag: VPID in bits 15:0, EP4TA + 1 above them) and the
+   * TLB ids taken from it (tlb.ts, paging.ts retag): `tag` for non-global linear or combined mappings, `gtag` for
+   * global ones, `gpaTag` for guest-physical mappings (NO_ID without EPT).
+   */
+  contextTag = 0;
+  /** The TLB and its serial when the ids were taken (retag): unchanged context, TLB and serial → same ids. */
+  tagTlb: Tlb | undefined = undefined;
+  tagSerial = -1;
+  vpid = 0;
+  gpaTag = -1;
+  tag = -1;
+  gtag = -1;
   maxPhys = 46;
 
   /** The pending exception (set by fault()). */

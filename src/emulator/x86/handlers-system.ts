@@ -28,7 +28,7 @@ const { K_MEM } = ns_decode;
 const { GP, NP, STOPPED, UD } = ns_exec;
 const { CF, ARITH, RF, materialize, setStatus } = ns_flags;
 const { beforeHook, checkedExited, descriptorTableInfo, interceptExited, ldtTrInfo, memoryFacts, memoryInfo, randInfo, resetFacts, invInfo } = ns_hooks;
-const { checkCanonical } = ns_paging;
+const { checkCanonical, invalidateAddress, invalidateCurrentVpid, retag } = ns_paging;
 const { accessRights, desc, descriptorBase, descriptorLimit, loadDataSegment, readDescriptor, setSegment, updateMode, AR_UNUSABLE } = ns_segments;
 
 const CR0_PE = 1;
@@ -40,6 +40,8 @@ const CR0_PG = 0x80000000;
 const CR4_TSD = 1 << 2;
 const CR4_DE = 1 << 3;
 const CR4_PAE = 1 << 5;
+const CR4_PGE = 1 << 7;
+const CR4_SMEP = 1 << 20;
 const CR4_PCE = 1 << 8;
 const CR4_UMIP = 1 << 11;
 const CR4_OSXSAVE = 1 << 18;
@@ -177,8 +179,8 @@ export const wrmsr: Handler = (x, i) => {
   const ok = x.platform.wrmsr(x.cpu, msr, value);
   x.regs.rip = x.ripCur + i.len;
   if (!ok) fault(x, GP, 0);
-  // EFER (NXE, LME/LMA) and segment-base MSRs change translation or mode.
-  if (msr === MSR_EFER) x.tlb.flushAll();
+  // EFER and segment-base MSRs change the mode. WRMSR invalidates no cached translation (Vol. 3A 4.10.4.1 lists
+  // none; a change of paging mode needs CR0.PG 1 → 0 first, which does); XD is checked against EFER.NXE at use.
   updateMode(x);
   return 0;
 };
@@ -232,15 +234,46 @@ function writeCrDirect(x: Exec, cr: number, v: bigint): void {
   }
 }
 
-/** After CR0/CR3/CR4 changed: EFER.LMA follows CR0.PG and EFER.LME (SDM 10.8.5); translations are flushed. */
-function afterCrWrite(x: Exec, cr: number): void {
+/**
+ * After CR0/CR3/CR4 changed: EFER.LMA follows CR0.PG and EFER.LME (SDM 10.8.5). In VMX root operation (or
+ * outside VMX) the write invalidates cached translations as Vol. 3A 4.10.4.1 says (crWriteInvalidation); in
+ * non-root operation the platform did that for the write it performed (control-registers.ts), and the run only
+ * takes the renewed TLB ids.
+ */
+function afterCrWrite(x: Exec, cr: number, old: number): void {
   const r = x.regs;
   if (cr === 0) {
     if ((r.cr0 & CR0_PG) !== 0 && (r.efer & EFER_LME) !== 0) r.efer |= EFER_LMA;
     else if ((r.cr0 & CR0_PG) === 0) r.efer &= ~EFER_LMA;
   }
-  if (cr === 0 || cr === 3 || cr === 4) x.tlb.flushAll();
+  if (!x.cpu.nonRoot) crWriteInvalidation(x, cr, old);
+  retag(x);
+  x.codeBase = NaN;
   updateMode(x);
+}
+
+/**
+ * Vol. 3A 4.10.4.1 "Operations that Invalidate TLBs and Paging-Structure Caches", for the current VPID (PCIDs are
+ * not modelled, tlb.ts): MOV to CR0 clearing PG invalidates everything, global entries included; MOV to CR3
+ * everything but global entries (also with CR4.PCIDE = 1 and bit 63 set: without PCID tags the old entries would
+ * otherwise serve the new PCID); MOV to CR4 everything when it changes PGE or PAE, clears PCIDE or sets SMEP.
+ */
+function crWriteInvalidation(x: Exec, cr: number, old: number): void {
+  const r = x.regs;
+  if (cr === 3) invalidateCurrentVpid(x, true);
+  else if (cr === 0) {
+    if ((old & CR0_PG) !== 0 && (r.cr0 & CR0_PG) === 0) invalidateCurrentVpid(x, false);
+  } else if (cr === 4) {
+    const v = r.cr4;
+    if (((old ^ v) & (CR4_PGE | CR4_PAE)) !== 0 || (old & ~v & CR4_PCIDE) !== 0 || (v & ~old & CR4_SMEP) !== 0) {
+      invalidateCurrentVpid(x, false);
+    }
+  }
+}
+
+function crOld(x: Exec, cr: number): number {
+  const r = x.regs;
+  return cr === 0 ? r.cr0 : cr === 4 ? r.cr4 : 0;
 }
 
 function validCr(x: Exec, cr: number): void {
@@ -252,6 +285,7 @@ export const movToCr: Handler = (x, i) => {
   validCr(x, cr);
   requireCpl0(x);
   const value = x.mode64 ? bigFromHalves(x.lo[i.r1], x.hi[i.r1]) : BigInt(x.lo[i.r1]);
+  const old = crOld(x, cr);
   if (x.cpu.nonRoot) {
     resetFacts(x, i, 'MOV-TO-CR');
     const f = x.cpu.facts;
@@ -265,7 +299,7 @@ export const movToCr: Handler = (x, i) => {
   } else {
     writeCrDirect(x, cr, value);
   }
-  afterCrWrite(x, cr);
+  afterCrWrite(x, cr, old);
   return 0;
 };
 
@@ -342,6 +376,7 @@ export const movFromDr = movDr(false);
  * True when that caused a VM exit (the handler returns STOPPED).
  */
 function writeCr0Exited(x: Exec, i: Insn, n: number): boolean {
+  const old = x.regs.cr0;
   if (x.cpu.nonRoot) {
     beforeHook(x);
     if (checkedExited(x, i, x.platform.writeCr(x.cpu, 0, BigInt(n >>> 0)))) return true;
@@ -349,7 +384,7 @@ function writeCr0Exited(x: Exec, i: Insn, n: number): boolean {
   } else {
     x.regs.cr0 = n >>> 0;
   }
-  afterCrWrite(x, 0);
+  afterCrWrite(x, 0, old);
   return false;
 }
 
@@ -412,8 +447,8 @@ export const invlpg: Handler = (x, i) => {
     memoryFacts(x, i, la);
     if (interceptExited(x, i)) return STOPPED;
   }
-  x.tlb.flushPage(la);
-  x.codeBase = NaN;
+  // The current VPID's linear and combined mappings for the address (Vol. 3A 4.10.4.1; SDM 29.4.3.1).
+  invalidateAddress(x, la);
   return 0;
 };
 
@@ -438,13 +473,14 @@ export const invpcid: Handler = (x, i) => {
   const pcid = dlo & 0xfff;
   if ((dlo & ~0xfff) !== 0 || dhi !== 0) fault(x, GP, 0);
   if ((type === 0n || type === 1n) && pcid !== 0 && (x.regs.cr4 & CR4_PCIDE) === 0) fault(x, GP, 0);
+  // Vol. 3A 4.10.4.1 INVPCID, for the current VPID and, without PCID tags (tlb.ts), for every PCID: type 0 the
+  // non-global translations of the address, 1 and 3 every non-global translation, 2 every translation.
   if (type === 0n) {
     if (addr < -0x800000000000 || addr >= 0x800000000000) fault(x, GP, 0);
-    x.tlb.flushPage(addr);
+    invalidateAddress(x, addr, true);
   } else {
-    x.tlb.flushAll();
+    invalidateCurrentVpid(x, type !== 2n);
   }
-  x.codeBase = NaN;
   return 0;
 };
 

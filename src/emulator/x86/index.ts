@@ -27,7 +27,7 @@ const { FAULT, STOP, STOPPED, GP } = ns_exec;
 const { decodeBytes, decodeCacheFor } = ns_decode;
 const { bind } = ns_dispatch;
 const { materialize } = ns_flags;
-const { ACC_FETCH, translate } = ns_paging;
+const { ACC_FETCH, retag, translate } = ns_paging;
 const { deliverEvent, T_HARDWARE } = ns_exceptions;
 const { updateMode } = ns_segments;
 
@@ -44,19 +44,12 @@ function stateOf(cpu: CpuContext): PerCpu {
   return s;
 }
 
-/** Flush the processor's TLB (all tags, or only entries made under `tag`). For INVEPT/INVVPID/VM entry and exit. */
-export function flushTlb(cpu: CpuContext, tag?: number): void {
-  const s = stateOf(cpu);
-  if (tag === undefined) s.tlb.flushAll();
-  else s.tlb.flushTag(tag);
-}
-/** The processor's TLB (the same object for the processor's lifetime). */
+/**
+ * The processor's TLB (the same object for the processor's lifetime): the VMX layer invalidates through it
+ * (tlb.ts: INVEPT, INVVPID, VM entries and exits without VPIDs, MOV to CR in non-root operation).
+ */
 export function tlbOf(cpu: CpuContext): Tlb {
   return stateOf(cpu).tlb;
-}
-/** Invalidate one linear page (INVVPID individual-address, INVLPG by the VMX layer). */
-export function invalidatePage(cpu: CpuContext, linear: number): void {
-  stateOf(cpu).tlb.flushPage(linear);
 }
 /** XCR0 of a processor (XSETBV). */
 export function xcr0(cpu: CpuContext): bigint {
@@ -75,11 +68,9 @@ export class Interpreter {
     this.x = new Exec(platform);
   }
 
-  flushTlb(cpu: CpuContext, tag?: number): void {
-    flushTlb(cpu, tag);
-  }
-  invalidatePage(cpu: CpuContext, linear: number): void {
-    invalidatePage(cpu, linear);
+  /** The processor's TLB (tlb.ts), for invalidations by the platform. */
+  tlbOf(cpu: CpuContext): Tlb {
+    return tlbOf(cpu);
   }
 
   private running = false;
@@ -109,7 +100,11 @@ export class Interpreter {
       this.eptBound = ept === undefined ? undefined : ept.bind(p);
     }
     x.ept = this.eptBound;
-    x.tag = p.translationTag?.(cpu) ?? 0;
+    const tag = p.translationTag?.(cpu) ?? 0;
+    if (tag !== x.contextTag || x.tlb !== x.tagTlb || x.tlb.serial !== x.tagSerial) {
+      x.contextTag = tag;
+      retag(x);
+    }
     x.maxPhys = p.physicalAddressWidth ?? 46;
     x.fOp = 0;
     // Blocking by STI / MOV SS present at the start (e.g. loaded by VM entry) covers the next instruction.

@@ -4,13 +4,15 @@
  * XD (EFER.NXE), SMEP and SMAP; accessed and dirty flags (4.8); page-fault error codes (4.7).
  *
  * With the platform's EPT hook every guest-physical access (paging-structure reads, A/D updates, the final
- * access) goes through Platform.translateGuestPhysical, and the TLB caches the combined linear →
- * host-physical mapping (SDM 29.4.1 "Information That May Be Cached": combined mappings).
+ * access) goes through Platform.translateGuestPhysical, unless a cached guest-physical mapping serves it (when
+ * the run's context names an EP4TA), and the TLB caches the combined linear → host-physical mapping (SDM 29.4.1
+ * "Information That May Be Cached": guest-physical and combined mappings).
  *
- * The TLB is direct-mapped (256 entries) and tagged (Platform.translationTag, e.g. the VPID). It is flushed
- * on MOV to CR3 / CR0 / CR4 paging bits and INVLPG / INVPCID here, and by the VMX layer through
- * Interpreter.flushTlb / invalidatePage (INVEPT, INVVPID, VM entry/exit without VPID). Over-flushing is always
- * architecturally allowed (SDM 4.10.4 / 29.4.3); these are the points where it must happen.
+ * The TLB (tlb.ts) is tagged by VPID and EP4TA and invalidated only where the SDM says (Vol. 3A 4.10.4.1, SDM
+ * 29.4.3.1): here for page faults and EPT violations, by the instruction handlers for MOV to CR0/CR3/CR4 (in
+ * VMX root operation; in non-root operation the platform does it), INVLPG and INVPCID, and by the VMX layer
+ * (INVEPT, INVVPID, VM entries and exits without VPIDs). Paging structures are not cached apart from the
+ * translations themselves (no paging-structure caches), so a TLB miss walks the tables as they are in memory.
  *
  * Simplification: PAE paging reads the PDPTEs from memory at each walk instead of caching them at MOV CR3
  * (SDM 4.4.1); no protection keys.
@@ -20,11 +22,14 @@ import type { Exec } from './exec';
 import * as ns_flags from './flags';
 import * as ns_platform from './platform';
 import { fault } from './exec';
+import * as ns_tlb from './tlb';
 // Imported bindings rebound to module constants: under tsx/esbuild's CommonJS output each use of an
 // imported name is a getter call, which costs on the hot path.
 const { PF_VEC, GP, SS_VEC, STOP } = ns_exec;
 const { materialize } = ns_flags;
 const { GPA_FETCH, GPA_LINEAR_VALID, GPA_PAGING_STRUCTURE, GPA_READ, GPA_WRITE, GPA_AD_UPDATE } = ns_platform;
+const { GPA_BASE, NO_ID, PERM_GLOBAL, TLB_SETS } = ns_tlb;
+export { Tlb } from './tlb';
 
 /** Access kinds. */
 export const ACC_READ = 0;
@@ -35,7 +40,10 @@ export const ACC_FETCH = 4;
 /** Implicit supervisor access (descriptor tables, TSS, interrupt stack frames): SMAP applies regardless of AC. */
 export const ACC_IMPLICIT = 8;
 
-/** TLB permission bits: the AND of R/W and U/S over all levels, the OR of XD, the leaf's D bit, EPT-checked access kinds. */
+/**
+ * TLB permission bits: the AND of R/W and U/S over all levels, the OR of XD, the leaf's D bit, EPT-checked access
+ * kinds, and G (a global translation: CR4.PGE = 1 and G = 1 in the leaf, Vol. 3A 4.10.2.4).
+ */
 const P_W = 1;
 const P_U = 2;
 const P_NX = 4;
@@ -43,48 +51,19 @@ const P_D = 8;
 const P_EPT_R = 16;
 const P_EPT_W = 32;
 const P_EPT_X = 64;
+const P_G = PERM_GLOBAL;
+const P_EPT = P_EPT_R | P_EPT_W | P_EPT_X;
 
-const TLB_SIZE = 256;
+const SET_MASK = TLB_SETS - 1;
 const CR0_WP = 1 << 16;
 const CR4_PSE = 1 << 4;
 const CR4_PAE = 1 << 5;
+const CR4_PGE = 1 << 7;
 const CR4_SMEP = 1 << 20;
 const CR4_SMAP = 1 << 21;
 const EFER_NXE = 1 << 11;
 const EFER_LMA = 1 << 10;
 const RFLAGS_AC = 1 << 18;
-
-export class Tlb {
-  readonly page = new Float64Array(TLB_SIZE).fill(NaN);
-  readonly ctx = new Float64Array(TLB_SIZE);
-  readonly phys = new Float64Array(TLB_SIZE);
-  readonly perm = new Uint8Array(TLB_SIZE);
-  /** Bumped on every flush so the interpreter's cached code-page translation is dropped too. */
-  epoch = 0;
-  /**
-   * False only while every entry is invalid (set by each insertion in `walk`): flushing an empty TLB (a VM
-   * entry right after the VM exit that flushed it, without VPIDs) costs nothing.
-   */
-  live = false;
-
-  flushAll(): void {
-    if (this.live) {
-      this.page.fill(NaN);
-      this.live = false;
-    }
-    this.epoch++;
-  }
-  flushTag(tag: number): void {
-    for (let i = 0; i < TLB_SIZE; i++) if (this.ctx[i] === tag) this.page[i] = NaN;
-    this.epoch++;
-  }
-  flushPage(linear: number): void {
-    const pn = Math.floor(linear / 4096);
-    const i = pn & (TLB_SIZE - 1);
-    if (this.page[i] === pn) this.page[i] = NaN;
-    this.epoch++;
-  }
-}
 
 const MIN_CANONICAL = -0x800000000000;
 const MAX_CANONICAL = 0x800000000000;
@@ -96,14 +75,55 @@ export function checkCanonical(x: Exec, la: number, ssRelative: boolean): void {
 
 /** Translate a linear address; faults (#PF, #GP) are raised, EPT exits stop the run. */
 export function translate(x: Exec, la: number, acc: number): number {
-  if (!x.paging && x.ept === undefined) return x.mode64 ? la : la >>> 0;
-  const tlb = x.tlb;
-  const pn = Math.floor(la / 4096);
-  const i = pn & (TLB_SIZE - 1);
-  if (tlb.page[i] === pn && tlb.ctx[i] === x.tag && permitted(x, tlb.perm[i], acc)) {
-    return tlb.phys[i] + (la - pn * 4096);
+  if (!x.paging) {
+    // Paging off: the linear address is the (guest-)physical address; with EPT, gpaToHpa uses the cached
+    // guest-physical mappings (the exact address goes to the hook: an EPT violation reports it, SDM 28.2.1).
+    const a = x.mode64 ? la : la >>> 0;
+    return x.ept === undefined ? a : gpaToHpa(x, a, accessKind(acc), la);
   }
-  return walk(x, la, acc, pn, i);
+  const tlb = x.tlb;
+  const page = tlb.page;
+  const ctx = tlb.ctx;
+  const pn = Math.floor(la / 4096);
+  // tlb.ts setOf, inline: way 0 of the set, way 1 next to it.
+  let i = ((pn ^ (pn >>> 9)) & SET_MASK) << 1;
+  if (page[i] !== pn || (ctx[i] !== x.tag && ctx[i] !== x.gtag)) {
+    i++;
+    if (page[i] !== pn || (ctx[i] !== x.tag && ctx[i] !== x.gtag)) return walk(x, la, acc, pn);
+  }
+  if (permitted(x, tlb.perm[i], acc)) return tlb.phys[i] + (la - pn * 4096);
+  return walk(x, la, acc, pn);
+}
+
+/**
+ * Take the current ids of the run's translation context (at the start of a run and after an invalidation the
+ * interpreter performs itself: ids of invalidated classes of entries are renewed, tlb.ts).
+ */
+export function retag(x: Exec): void {
+  const tlb = x.tlb;
+  const c = tlb.context(x.contextTag);
+  x.tagTlb = tlb;
+  x.tagSerial = tlb.serial;
+  x.vpid = c.vpid;
+  x.tag = c.id;
+  x.gtag = c.gid;
+  x.gpaTag = c.pid;
+}
+
+/**
+ * Linear and combined mappings of the current VPID for one linear address (INVLPG; INVPCID individual-address,
+ * which keeps global translations).
+ */
+export function invalidateAddress(x: Exec, la: number, retainGlobals = false): void {
+  x.tlb.invalidateAddress(x.vpid, la, retainGlobals);
+  x.codeBase = NaN;
+}
+
+/** Linear and combined mappings of the current VPID, all or all but global ones (MOV to CR0/CR3/CR4, INVPCID). */
+export function invalidateCurrentVpid(x: Exec, retainGlobals: boolean): void {
+  x.tlb.invalidateVpid(x.vpid, retainGlobals);
+  retag(x);
+  x.codeBase = NaN;
 }
 
 function permitted(x: Exec, perm: number, acc: number): boolean {
@@ -111,7 +131,6 @@ function permitted(x: Exec, perm: number, acc: number): boolean {
     const need = (acc & ACC_FETCH) !== 0 ? P_EPT_X : (acc & ACC_WRITE) !== 0 ? P_EPT_W : P_EPT_R;
     if ((perm & need) === 0) return false;
   }
-  if (!x.paging) return true;
   return rightsOk(x, perm, acc) && ((acc & ACC_WRITE) === 0 || (perm & P_D) !== 0);
 }
 
@@ -121,7 +140,8 @@ function rightsOk(x: Exec, perm: number, acc: number): boolean {
   const user = (acc & ACC_USER) !== 0;
   const write = (acc & ACC_WRITE) !== 0;
   const fetch = (acc & ACC_FETCH) !== 0;
-  if (fetch && (perm & P_NX) !== 0) return false;
+  // XD counts only while IA32_EFER.NXE = 1 (Vol. 3A 4.6): a translation cached with NXE = 1 loses it with NXE.
+  if (fetch && (perm & P_NX) !== 0 && (regs.efer & EFER_NXE) !== 0) return false;
   if (user) {
     if ((perm & P_U) === 0) return false;
     if (write && (perm & P_W) === 0) return false;
@@ -143,22 +163,51 @@ function pageFault(x: Exec, la: number, acc: number, present: boolean, reserved:
   if ((acc & ACC_USER) !== 0) code |= 4;
   if (reserved) code |= 8 | 1;
   if ((acc & ACC_FETCH) !== 0 && ((regs.efer & EFER_NXE) !== 0 || (regs.cr4 & CR4_SMEP) !== 0)) code |= 16;
+  // A page fault invalidates the TLB entries for the faulting address's page number, in the current context
+  // (Vol. 3A 4.10.4.1; with VMX, for the current VPID and EP4TA, SDM 29.4.3.1).
+  x.tlb.invalidateAddressIn(x.tag, x.gtag, la);
   x.excAddress = la;
   return fault(x, PF_VEC, code);
 }
 
-/** Guest-physical → host-physical for one access (identity without EPT). */
+/**
+ * Guest-physical → host-physical for one access (identity without EPT). With EPT (the run's context names an
+ * EP4TA) the guest-physical mappings are cached too, tagged by EP4TA (SDM 29.4.1, 29.4.2): a cached mapping that
+ * allows the access is used without asking the platform; INVEPT invalidates them, and VM entries and exits do not
+ * (29.4.3.2). An EPT violation or misconfiguration invalidates the mappings that would translate the address.
+ */
 function gpaToHpa(x: Exec, gpa: number, access: number, la: number): number {
   const ept = x.ept;
   if (ept === undefined) return gpa;
+  const ptag = x.gpaTag;
+  const need = (access & GPA_FETCH) !== 0 ? P_EPT_X : (access & GPA_WRITE) !== 0 ? P_EPT_W : P_EPT_R;
+  const gpn = Math.floor(gpa / 4096);
+  if (ptag !== NO_ID) {
+    const tlb = x.tlb;
+    const i = GPA_BASE + (((gpn ^ (gpn >>> 9)) & SET_MASK) << 1);
+    if (tlb.page[i] === gpn && tlb.ctx[i] === ptag && (tlb.perm[i] & need) !== 0) return tlb.phys[i] + (gpa - gpn * 4096);
+    if (tlb.page[i + 1] === gpn && tlb.ctx[i + 1] === ptag && (tlb.perm[i + 1] & need) !== 0) return tlb.phys[i + 1] + (gpa - gpn * 4096);
+  }
   // The hook may perform a VM exit: it must see RFLAGS and the faulting instruction's RIP.
   materialize(x);
   const next = x.regs.rip;
   x.regs.rip = x.ripCur;
   x.cpu.runSteps = x.steps;
   const hpa = ept(x.cpu, gpa, access | GPA_LINEAR_VALID, la);
-  if (hpa < 0) throw STOP;
+  if (hpa < 0) {
+    // An EPT violation invalidates the guest-physical mappings that would translate the guest-physical address
+    // and the combined mappings of the linear address (SDM 29.4.3.1); nothing is cached from a misconfigured
+    // entry (29.4.2).
+    if (x.paging) x.tlb.invalidateAddressIn(x.tag, x.gtag, la);
+    if (ptag !== NO_ID) x.tlb.invalidateAddressIn(ptag, NO_ID, gpa, GPA_BASE);
+    throw STOP;
+  }
   x.regs.rip = next;
+  if (ptag !== NO_ID) {
+    // A write implies read access (write without read is an EPT misconfiguration, 29.3.3.1).
+    const s = GPA_BASE + (((gpn ^ (gpn >>> 9)) & SET_MASK) << 1);
+    x.tlb.insert(s, gpn, ptag, NO_ID, hpa - (gpa - gpn * 4096), need === P_EPT_W ? P_EPT_W | P_EPT_R : need, -1, 0, P_EPT);
+  }
   return hpa;
 }
 
@@ -176,18 +225,11 @@ function reservedMask(x: Exec): number {
   return (0xfffff & ~((1 << (w - 32)) - 1)) >>> 0;
 }
 
-function walk(x: Exec, la: number, acc: number, pn: number, slot: number): number {
+function walk(x: Exec, la: number, acc: number, pn: number): number {
   const regs = x.regs;
   let phys: number;
   let perm: number;
-  if (!x.paging) {
-    // EPT without guest paging: the linear address is the guest-physical address.
-    const gpa = x.mode64 ? la : la >>> 0;
-    // The exact guest-physical address goes to the hook (an EPT violation reports it, SDM 28.2.1); EPT maps
-    // whole 4-KiB pages, so the TLB keeps the page of the result.
-    phys = gpaToHpa(x, gpa, accessKind(acc), la);
-    perm = P_W | P_U | P_D;
-  } else if ((regs.efer & EFER_LMA) !== 0) {
+  if ((regs.efer & EFER_LMA) !== 0) {
     phys = walk64(x, la, acc);
     perm = walkPerm;
   } else if ((regs.cr4 & CR4_PAE) !== 0) {
@@ -198,24 +240,17 @@ function walk(x: Exec, la: number, acc: number, pn: number, slot: number): numbe
     perm = walkPerm;
   }
   if (x.ept !== undefined) perm |= (acc & ACC_FETCH) !== 0 ? P_EPT_X : (acc & ACC_WRITE) !== 0 ? P_EPT_W | P_EPT_R : P_EPT_R;
-  const tlb = x.tlb;
-  // Keep EPT permissions already established for the same page.
-  if (tlb.page[slot] === pn && tlb.ctx[slot] === x.tag && tlb.phys[slot] === phys - (la - pn * 4096)) {
-    perm |= tlb.perm[slot] & (P_EPT_R | P_EPT_W | P_EPT_X);
-  }
-  tlb.page[slot] = pn;
-  tlb.live = true;
-  tlb.ctx[slot] = x.tag;
-  tlb.phys[slot] = phys - (la - pn * 4096);
-  tlb.perm[slot] = perm;
+  const global = (perm & P_G) !== 0;
+  x.tlb.insert(((pn ^ (pn >>> 9)) & SET_MASK) << 1, pn, global ? x.gtag : x.tag, global ? x.tag : x.gtag, phys - (la - pn * 4096), perm, x.vpid, walkSize, P_EPT);
   return phys;
 }
 
 /**
- * The walks return the physical address and leave the TLB permission bits in walkPerm (no allocation: a
- * TLB miss is once per VM entry for a guest without VPIDs).
+ * The walks return the physical address and leave the TLB permission bits in walkPerm and log2(page size / 4 KiB)
+ * in walkSize (no allocation).
  */
 let walkPerm = 0;
+let walkSize = 0;
 
 /** SDM 4.5 "4-Level Paging and 5-Level Paging" (4-level only). */
 function walk64(x: Exec, la: number, acc: number): number {
@@ -258,7 +293,8 @@ function walk64(x: Exec, la: number, acc: number): number {
     if (nxe && (hi & 0x80000000) !== 0) nx = P_NX;
     const addrHi = hi & 0xfffff;
     if (level === 3 || ((level === 1 || level === 2) && ps)) {
-      const perm = rw | us | nx | ((lo & 0x40) !== 0 ? P_D : 0);
+      const perm = rw | us | nx | ((lo & 0x40) !== 0 ? P_D : 0) | globalBit(x, lo);
+      walkSize = level === 3 ? 0 : level === 2 ? 9 : 18;
       // Page size 2^12, 2^21 or 2^30: the frame is the entry's address bits above it, the offset the
       // linear address's bits below it (integer masks; la is an integer, so la >>> 0 keeps bits 31:0).
       const offsetMask = level === 3 ? 0xfff : level === 2 ? 0x1fffff : 0x3fffffff;
@@ -307,7 +343,8 @@ function walkPae(x: Exec, la: number, acc: number): number {
     if (ps || level === 1) {
       const size = ps ? 0x200000 : 0x1000;
       const gpaFinal = frame - (frame % size) + (l % size);
-      return finish(x, la, acc, rw | us | nx | ((lo & 0x40) !== 0 ? P_D : 0), level + 1, gpaFinal);
+      walkSize = ps ? 9 : 0;
+      return finish(x, la, acc, rw | us | nx | ((lo & 0x40) !== 0 ? P_D : 0) | globalBit(x, lo), level + 1, gpaFinal);
     }
     tableGpa = frame;
   }
@@ -334,11 +371,17 @@ function walk32(x: Exec, la: number, acc: number): number {
     const big = level === 0 && (e & 0x80) !== 0 && (regs.cr4 & CR4_PSE) !== 0;
     if (big || level === 1) {
       const gpaFinal = big ? ((e & 0xffc00000) >>> 0) + (l & 0x3fffff) : ((e & 0xfffff000) >>> 0) + (l & 0xfff);
-      return finish(x, la, acc, rw | us | ((e & 0x40) !== 0 ? P_D : 0), level + 1, gpaFinal);
+      walkSize = big ? 10 : 0;
+      return finish(x, la, acc, rw | us | ((e & 0x40) !== 0 ? P_D : 0) | globalBit(x, e), level + 1, gpaFinal);
     }
     table = (e & 0xfffff000) >>> 0;
   }
   throw new Error('unreachable');
+}
+
+/** P_G for a leaf entry with G (bit 8) = 1 while CR4.PGE = 1 (Vol. 3A 4.10.2.4); G is ignored otherwise. */
+function globalBit(x: Exec, leafLo: number): number {
+  return (leafLo & 0x100) !== 0 && (x.regs.cr4 & CR4_PGE) !== 0 ? P_G : 0;
 }
 
 /** Rights check, A/D updates (SDM 4.8) and the final guest-physical → host-physical step. */

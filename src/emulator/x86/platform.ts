@@ -209,17 +209,19 @@ export interface Platform {
   // ---- Added by the x86 interpreter (optional) ----
   /**
    * Guest-physical → host-physical translation (EPT, SDM 29.3). When present the interpreter calls it for
-   * every guest-physical access, paging-structure reads and A/D-bit writes included, and caches the combined
-   * linear → host-physical result in its TLB (flush with Interpreter.flushTlb / invalidatePage).
+   * every guest-physical access, paging-structure reads and A/D-bit writes included — except, when
+   * translationTag names an EP4TA, for accesses that a cached guest-physical mapping of that EP4TA allows — and
+   * caches the combined linear → host-physical result in its TLB (invalidated through Interpreter.tlbOf, tlb.ts).
    * `access` is a combination of the GPA_* bits below; `linear` is the guest-linear address (signed-number
    * form) when GPA_LINEAR_VALID is set. Returns the host-physical address, or -1 after performing a VM exit
    * (EPT violation / misconfiguration): the interpreter then stops like on EXITED.
    */
   translateGuestPhysical?(cpu: CpuContext, gpa: number, access: number, linear: number): number;
   /**
-   * Tag for the interpreter's TLB entries (e.g. VPID, or VPID and EPTP combined): entries created under one
-   * tag are not used under another, so a VMM that enables VPID can observe that VM entries and exits do not
-   * flush translations (SDM 29.4 "Caching Translation Information"). Read when `run` starts. Default 0.
+   * Translation context for the interpreter's TLB entries: the VPID in bits 15:0 and, when guest-physical
+   * addresses are translated by EPT, EP4TA + 1 above them (EPTP bits 51:12; 0 without EPT). Entries made under
+   * one context are not used under another, and VM entries and exits invalidate nothing by themselves: the
+   * platform invalidates through Interpreter.tlbOf where the SDM says (29.4.3). Read when `run` starts. Default 0.
    */
   translationTag?(cpu: CpuContext): number;
   /** MAXPHYADDR for reserved-bit checks in paging structures (SDM 4.1.4). Default 46. */
